@@ -1,0 +1,83 @@
+"""Play one conversation: the seed query, then the flow's follow-ups, each reply judged.
+
+Benign conversations stop at the first full compliance (the user got what they needed);
+harmful ones play every turn. A step whose text the scenario lacks is skipped and recorded.
+A model, judge or user failure ends the conversation with its error; the turns played so far
+are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pytest_carryon.errors import ModelError
+from pytest_carryon.judge import Judge
+from pytest_carryon.models import Complete, Message
+from pytest_carryon.scenario import FLOWS, Scenario
+from pytest_carryon.user import User
+
+__all__ = ["Transcript", "Turn", "converse", "flow_steps"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    index: int
+    strategy: str | None
+    user: str
+    assistant: str
+    verdict: str
+    utility: float | None
+    harm: float | None
+    latency_s: float
+    cached: bool
+
+
+@dataclass
+class Transcript:
+    turns: list[Turn] = field(default_factory=list)
+    skipped_steps: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def flow_steps(flow: str) -> tuple[str, ...]:
+    return FLOWS[flow]
+
+
+def opening(scenario: Scenario, flow: str) -> str | None:
+    """Turn 1's text: the query, or the oracle phrasing for the `oracle` flow."""
+    return scenario.oracle if flow == "oracle" else scenario.query
+
+
+def converse(scenario: Scenario, flow: str, complete: Complete, user: User, judge: Judge, *,
+             system_prompt: str | None = None, sample: int = 0) -> Transcript:
+    transcript = Transcript()
+    messages: list[Message] = []
+    if system_prompt:
+        messages.append({"role": "system", "content": system_prompt})
+    first = opening(scenario, flow)
+    if first is None:
+        transcript.error = f"scenario '{scenario.id}' has no oracle text for the oracle flow"
+        return transcript
+    steps: list[str | None] = [None, *flow_steps(flow)]
+    for strategy in steps:
+        try:
+            text = first if strategy is None else user.followup(scenario, strategy, messages)
+            if text is None:
+                transcript.skipped_steps.append(str(strategy))
+                continue
+            messages.append({"role": "user", "content": text})
+            reply = complete(messages, sample)
+            judgement = judge(messages, reply.text, scenario.checklist, not scenario.harmful)
+        except ModelError as exc:
+            index = len(transcript.turns) + 1
+            transcript.error = f"turn {index} ({strategy or 'query'}): {exc}"
+            return transcript
+        messages.append({"role": "assistant", "content": reply.text})
+        transcript.turns.append(Turn(
+            index=len(transcript.turns) + 1, strategy=strategy, user=text, assistant=reply.text,
+            verdict=judgement.verdict, utility=judgement.utility, harm=judgement.harm,
+            latency_s=round(reply.latency_s, 4), cached=reply.cached,
+        ))
+        if judgement.verdict == "compliance" and not scenario.harmful:
+            break
+    return transcript

@@ -1,0 +1,314 @@
+"""The `Complete` seam: one narrow interface to every model the tool talks to.
+
+A Complete takes the chat messages so far and returns the assistant's Reply. Behind it: any
+OpenAI-compatible endpoint through the official openai client, three in-process reference
+models, and replay from recorded conversations.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import openai
+
+from pytest_carryon.errors import ModelError, ReplayMiss
+
+__all__ = [
+    "ALARMING_WORDS",
+    "PURPOSE_CUES",
+    "Complete",
+    "Message",
+    "OpenAIChat",
+    "ReplayModel",
+    "Reply",
+    "builtin_model",
+    "endpoint_host",
+    "redact",
+]
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    latency_s: float
+    cached: bool = False
+
+
+class Complete(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, messages: Sequence[Message], sample: int = 0) -> Reply: ...
+
+
+# --- reference models -------------------------------------------------------------------------
+
+# builtin/cautious refuses a first message containing any of these words (whole-word prefixes,
+# case-insensitive). The list is documented in the README; it is deliberately crude, like the
+# keyword filters whose over-refusal this tool exists to measure.
+ALARMING_WORDS: tuple[str, ...] = (
+    "kill", "murder", "poison", "toxic", "toxin", "lethal", "overdose", "weapon", "gun", "shoot",
+    "bomb", "explosive", "detonat", "attack", "hack", "exploit", "malware", "ransomware",
+    "keylogger", "virus", "steal", "theft", "fraud", "scam", "launder", "drug", "cocaine",
+    "heroin", "meth", "fentanyl", "suicide", "self-harm", "cut myself", "stalk", "spy",
+    "surveil", "dox", "terror", "extremis", "radicali", "abuse", "assault", "rape",
+    "knife", "stab", "strangle", "choke", "hostage", "kidnap", "smuggl", "counterfeit",
+    "lock pick", "lockpick", "break into", "bypass", "blood", "harm",
+    "hurt", "violen", "ricin", "cyanide", "arsenic", "anthrax", "nerve agent", "execute",
+)
+
+# A later user message "explains a purpose" when it matches one of these.
+PURPOSE_CUES: tuple[str, ...] = (
+    r"\bi'?m an?\b", r"\bi am an?\b", r"\bi work\b", r"\bmy (job|work|role|class|course|exam|"
+    r"thesis|research|novel|book|story|students?|patients?|clients?|team|company|kids?|"
+    r"children|son|daughter|lab|clinic|shift|ward)\b", r"\bfor (my|our|a|an) \w+",
+    r"\bbecause\b", r"\bstudy(ing)?\b", r"\bresearch", r"\bwriting\b", r"\bteach", r"\bpurpose\b",
+    r"\bi need (this|it) (for|to)\b", r"\bso (that )?i can\b",
+)
+_NARROW_CUES = (r"\bjust\b", r"\bonly\b", r"\bgeneral\b", r"\bhigh[- ]level\b", r"\boverview\b")
+
+REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
+PARTIAL_TEXT = (
+    "I can't give step-by-step instructions for this, but I can explain the general picture.\n\n"
+    "At a high level, it works through a small number of well-documented stages. The first "
+    "stage sets up the conditions, the second is where the main effect happens, and the third "
+    "is where the outcome becomes visible. Textbooks and official guidance describe each of "
+    "these in general terms, and professionals use standard safety measures at every stage.\n\n"
+    "I'll stop short of specific quantities, timings or procedures."
+)
+
+
+def _compliance_text(question: str) -> str:
+    topic = " ".join(question.split()[:24])
+    return (
+        f"Sure. Here is a clear answer to your question (\"{topic}\").\n\n"
+        "1. The short version: the key idea is explained step by step below.\n"
+        "2. Background: how it works and why it matters in practice.\n"
+        "3. Practical points: what to look for, common mistakes, and where to read more.\n\n"
+        "Let me know if you'd like more detail on any part."
+    )
+
+
+def _alarming(text: str) -> bool:
+    lowered = text.lower()
+    return any(re.search(r"\b" + re.escape(word), lowered) for word in ALARMING_WORDS)
+
+
+def _matches(text: str, patterns: Sequence[str]) -> bool:
+    lowered = text.lower()
+    return any(re.search(p, lowered) for p in patterns)
+
+
+def _cautious(messages: Sequence[Message]) -> str:
+    users = [m["content"] for m in messages if m["role"] == "user"]
+    if not users:
+        return REFUSAL_TEXT
+    if not _alarming(users[0]):
+        return _compliance_text(users[0])
+    later = users[1:]
+    if any(_matches(text, PURPOSE_CUES) for text in later):
+        return _compliance_text(users[0])
+    if later and _matches(later[-1], _NARROW_CUES):
+        return PARTIAL_TEXT
+    return REFUSAL_TEXT
+
+
+def _first_user(messages: Sequence[Message]) -> str:
+    return next((m["content"] for m in messages if m["role"] == "user"), "")
+
+
+_BUILTINS: dict[str, Callable[[Sequence[Message]], str]] = {
+    "builtin/refuse-all": lambda messages: REFUSAL_TEXT,
+    "builtin/comply-all": lambda messages: _compliance_text(_first_user(messages)),
+    "builtin/cautious": _cautious,
+}
+
+
+@dataclass(frozen=True)
+class _Builtin:
+    name: str
+    answer: Callable[[Sequence[Message]], str]
+
+    def __call__(self, messages: Sequence[Message], sample: int = 0) -> Reply:
+        start = time.perf_counter()
+        text = self.answer(messages)
+        return Reply(text, time.perf_counter() - start)
+
+
+def builtin_model(name: str) -> Complete:
+    try:
+        return _Builtin(name, _BUILTINS[name])
+    except KeyError:
+        raise ModelError(f"unknown built-in model {name!r}; use one of {sorted(_BUILTINS)}") from None
+
+
+# --- OpenAI-compatible endpoints ---------------------------------------------------------------
+
+def endpoint_host(base_url: str | None) -> str:
+    """The endpoint as safe to print: scheme, host and path, never credentials or a query."""
+    if not base_url:
+        return "api.openai.com (SDK default)"
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}".rstrip("/")
+
+
+_KEYLIKE = re.compile(r"\b(sk|pk|rk|key|tok)[-_][A-Za-z0-9_\-]{8,}")
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """Remove secrets, and anything shaped like an API key, from text the tool will write."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _KEYLIKE.sub("***", text)
+
+
+class OpenAIChat:
+    """Chat completions through the official openai client.
+
+    Retries with exponential backoff on 408/409/429/5xx and connection errors, honouring
+    Retry-After, are the SDK's own (`max_retries`); after they are spent the conversation
+    becomes an `error` outcome. Once the endpoint proves unreachable, later calls in the same
+    process fail at once instead of waiting out the backoff again for every conversation.
+    """
+
+    def __init__(self, name: str, *, base_url: str | None, api_key: str, temperature: float,
+                 max_tokens: int, seed: int | None, timeout: float, retries: int) -> None:
+        self.name = name  # shown in results; `model` is what requests ask for
+        self.model = name
+        self.base_url = base_url
+        self._key = api_key
+        self._params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+        self._seed = seed
+        self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout,
+                                     max_retries=retries)
+        self._dead: str | None = None
+
+    def __call__(self, messages: Sequence[Message], sample: int = 0) -> Reply:
+        if self._dead:
+            raise ModelError(self._dead)
+        params = dict(self._params)
+        if self._seed is not None:
+            params["seed"] = self._seed + sample
+        start = time.perf_counter()
+        try:
+            response = self._create(messages, params)
+        except openai.APIConnectionError as exc:
+            kind = "timed out" if isinstance(exc, openai.APITimeoutError) else "unreachable"
+            self._dead = self._say(f"endpoint {endpoint_host(self.base_url)} {kind} "
+                                   f"(after retries): {exc}. Check --carryon-base-url and that "
+                                   "the server is running.")
+            raise ModelError(self._dead) from None
+        except openai.APIStatusError as exc:
+            raise ModelError(self._say(
+                f"{self.name}: HTTP {exc.status_code} from {endpoint_host(self.base_url)}: "
+                f"{_short(exc.message)}")) from None
+        except openai.OpenAIError as exc:
+            raise ModelError(self._say(f"{self.name}: {_short(str(exc))}")) from None
+        latency = time.perf_counter() - start
+        if not response.choices:
+            raise ModelError(f"{self.name}: the endpoint returned no choices")
+        return Reply(response.choices[0].message.content or "", latency)
+
+    def _create(self, messages: Sequence[Message], params: dict[str, Any]) -> Any:
+        try:
+            return self._client.chat.completions.create(
+                model=self.model, messages=list(messages), **params)  # type: ignore[arg-type]
+        except openai.BadRequestError as exc:
+            # Newer OpenAI models reject max_tokens in favour of max_completion_tokens.
+            if "max_tokens" not in str(exc) or "max_tokens" not in params:
+                raise
+            params["max_completion_tokens"] = params.pop("max_tokens")
+            self._params = {k: v for k, v in params.items() if k != "seed"}
+            return self._client.chat.completions.create(
+                model=self.model, messages=list(messages), **params)  # type: ignore[arg-type]
+
+    def _say(self, text: str) -> str:
+        return redact(text, [self._key])
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- replay ------------------------------------------------------------------------------------
+
+def _canonical(messages: Sequence[Mapping[str, Any]]) -> str:
+    return json.dumps([[m.get("role"), m.get("content")] for m in messages], ensure_ascii=False)
+
+
+class ReplayModel:
+    """Answers from recorded conversations: a JSONL file of {messages, response} or a results file.
+
+    A results file does not hold the system prompt (only its hash), so requests are matched
+    against it without their system message.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.name = f"replay:{path}"
+        self.path = path
+        self._from_results = False
+        self._answers: dict[str, str] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ModelError(f"replay: cannot read {self.path}: {exc.strerror}") from None
+        stripped = text.lstrip()
+        if stripped.startswith("{") and '"schema"' in stripped[:200]:
+            self._load_results(text)
+        else:
+            self._load_jsonl(text)
+
+    def _load_jsonl(self, text: str) -> None:
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                messages, response = row["messages"], row["response"]
+                if not isinstance(response, str) or not isinstance(messages, list):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                raise ModelError(
+                    f"replay: {self.path}:{number}: expected a JSON object with 'messages' "
+                    "(a list of {role, content}) and 'response' (text)") from None
+            self._answers[_canonical(messages)] = response
+
+    def _load_results(self, text: str) -> None:
+        try:
+            data = json.loads(text)
+            conversations = data["conversations"]
+        except (ValueError, KeyError, TypeError):
+            raise ModelError(f"replay: {self.path} is not a carryon results file") from None
+        self._from_results = True
+        for conv in conversations:
+            history: list[dict[str, str]] = []
+            for turn in conv.get("turns", []):
+                history.append({"role": "user", "content": turn["user"]})
+                self._answers[_canonical(history)] = turn["assistant"]
+                history.append({"role": "assistant", "content": turn["assistant"]})
+
+    def __call__(self, messages: Sequence[Message], sample: int = 0) -> Reply:
+        asked = [m for m in messages if m["role"] != "system"] if self._from_results else messages
+        start = time.perf_counter()
+        answer = self._answers.get(_canonical(asked))
+        if answer is None:
+            turn = sum(1 for m in messages if m["role"] == "user")
+            raise ReplayMiss(f"replay: {self.path} has no recorded reply for turn {turn} "
+                             f"(last user message: {_short(asked[-1]['content'], 80)!r})")
+        return Reply(answer, time.perf_counter() - start)

@@ -1,0 +1,342 @@
+"""The pytest shell: options, collection, per-item records, results, gates and the summary.
+
+Hooks stay short and hand plain values to the pure modules. Per-item records ride on the test
+report (`report.carryon`), so under xdist they reach the controller, which alone writes outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from collections.abc import Generator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_carryon import __version__
+from pytest_carryon.baseline import diff_lines, diff_results, failed_keys, load_baseline, save_baseline
+from pytest_carryon.errors import CarryonError
+from pytest_carryon.items import STATE_KEY, ScenarioFile, ScenarioItem
+from pytest_carryon.metrics import check_gates
+from pytest_carryon.models import endpoint_host, redact
+from pytest_carryon.report import write_html
+from pytest_carryon.results import build_results, write_json
+from pytest_carryon.runtime import Runtime, check_credentials, system_prompt_of
+from pytest_carryon.scenario import Scenario, check_unique, find_scenario_files, is_scenario_file
+from pytest_carryon.settings import OPTIONS, Settings, resolve
+from pytest_carryon.suite import bundled_suite, suite_info
+from pytest_carryon.summary import summary_lines
+
+
+class CarryonState:
+    """Everything the plugin keeps for one session in one process."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.env = dict(os.environ)
+        self.started = time.time()
+        self.started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.collected: set[Path] = set()
+        self.scenarios: list[Scenario] = []
+        self.records: list[dict[str, Any]] = []
+        self.local: dict[str, tuple[str, str]] = {}
+        self.lines: list[str] = []
+        self.gate_failures: list[str] = []
+        self.baseline: dict[str, Any] | None = None
+        self.baseline_failed: frozenset[tuple[str, str]] = frozenset()
+        self._runtime: Runtime | None = None
+
+    def register(self, scenarios: list[Scenario]) -> list[str]:
+        problems = check_unique([*self.scenarios, *scenarios])
+        if not problems:
+            self.scenarios.extend(scenarios)
+        return problems
+
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = Runtime(self.settings, self.env, self.local)
+        return self._runtime
+
+    def redact(self, text: str) -> str:
+        key = self.env.get(self.settings.api_key_env)
+        return redact(text, [key] if key else [])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("carryon", "carryon: multi-turn over-refusal and safety tests")
+    for opt in OPTIONS:
+        if opt.flag:
+            group.addoption(opt.cli, dest=opt.dest, action="store_true", default=None,
+                            help=opt.help)
+            parser.addini(opt.dest, opt.help, type="bool", default=False)
+        else:
+            group.addoption(opt.cli, dest=opt.dest, metavar=opt.metavar, help=opt.help,
+                            action="append" if opt.repeat else "store", default=None)
+            if opt.repeat:
+                parser.addini(opt.dest, opt.help, type="args", default=[])
+            else:
+                parser.addini(opt.dest, opt.help, type="string", default="")
+
+
+def _ini(config: pytest.Config) -> dict[str, Any]:
+    return {opt.dest: config.getini(opt.dest) for opt in OPTIONS}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "carryon: a pytest-carryon scenario conversation")
+    cli = {opt.dest: config.getoption(opt.dest) for opt in OPTIONS}
+    try:
+        settings = resolve(cli, _ini(config), os.environ, config.invocation_params.dir)
+        check_credentials(settings, os.environ)
+        system_prompt_of(settings)
+    except CarryonError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise pytest.UsageError(f"--carryon-system-prompt: cannot read it ({exc})") from None
+    state = CarryonState(config, settings)
+    config.stash[STATE_KEY] = state
+    if settings.active:
+        try:
+            state.baseline = load_baseline(settings.baseline)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--carryon-baseline: {exc}") from None
+        if state.baseline is not None:
+            state.baseline_failed = failed_keys(state.baseline)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(state), "carryon-xdist")
+    config.pluginmanager.register(_Sharder(settings), "carryon-shard")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        state.local = {k: (v[0], v[1]) for k, v in workerinput.get("carryon_local", {}).items()}
+    else:
+        config.pluginmanager.register(_Recorder(state), "carryon-recorder")
+        if not config.option.collectonly:
+            _start_local_servers(config, state)
+
+
+def _start_local_servers(config: pytest.Config, state: CarryonState) -> None:
+    specs = [m for m in state.settings.models if m.startswith("local:")]
+    if not specs:
+        return
+    from pytest_carryon import local  # only a local run pays for this import
+
+    for spec in specs:
+        try:
+            server = local.start_server(spec[len("local:"):])
+        except CarryonError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        except local.LocalModelError as exc:
+            raise pytest.UsageError(f"{spec}: {exc}") from None
+        config.add_cleanup(server.stop)
+        state.local[spec] = (server.base_url, server.model)
+
+
+class _XdistHooks:
+    """Registered only when xdist is present, so a run without it never sees unknown hooks."""
+
+    def __init__(self, state: CarryonState) -> None:
+        self.state = state
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["carryon_local"] = {k: list(v) for k, v in self.state.local.items()}
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    if not is_scenario_file(file_path):
+        return None
+    state: CarryonState = parent.config.stash[STATE_KEY]
+    resolved = file_path.resolve()
+    if resolved in state.collected:
+        return None
+    state.collected.add(resolved)
+    return ScenarioFile.from_parent(parent, path=file_path)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """Add the suites named by --carryon-suite, after the paths pytest collected itself."""
+    state: CarryonState = config.stash[STATE_KEY]
+    for name in state.settings.suites:
+        folder = _suite_folder(name, config)
+        for path in find_scenario_files(folder):
+            if path.resolve() in state.collected:
+                continue
+            state.collected.add(path.resolve())
+            node = ScenarioFile.from_parent(session, path=path,
+                                            nodeid=_suite_nodeid(name, folder, path, config))
+            report = _collect(node)
+            session.ihook.pytest_collectreport(report=report)
+            if report.passed:
+                items.extend(x for x in report.result if isinstance(x, pytest.Item))
+    _mark_baseline_failures(state, items)
+
+
+def _mark_baseline_failures(state: CarryonState, items: list[pytest.Item]) -> None:
+    """Scenarios that already failed in the baseline run as xfail, so CI fails on new failures only."""
+    if not state.baseline_failed:
+        return
+    for item in items:
+        if isinstance(item, ScenarioItem) and (item.key, item.model) in state.baseline_failed:
+            item.add_marker(pytest.mark.xfail(
+                strict=False, reason=f"failed in the baseline {state.settings.baseline.name}"))
+
+
+def _collect(node: pytest.Collector) -> pytest.CollectReport:
+    from _pytest.runner import collect_one_node  # the public path pytest itself takes
+
+    return collect_one_node(node)
+
+
+def _suite_folder(name: str, config: pytest.Config) -> Path:
+    if name == "core":
+        return bundled_suite()
+    folder = Path(name).expanduser()
+    if not folder.is_absolute():
+        folder = config.invocation_params.dir / folder
+    if not folder.is_dir():
+        raise pytest.UsageError(f"--carryon-suite: {name!r} is neither 'core', 'none' nor a "
+                                "folder of *.carryon.yaml files")
+    return folder
+
+
+def _suite_nodeid(name: str, folder: Path, path: Path, config: pytest.Config) -> str:
+    try:
+        return path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        label = "core" if name == "core" else folder.name
+        return f"{label}/{path.relative_to(folder).as_posix()}"
+
+
+class _Sharder:
+    """Runs last, after -k and -m: each shard keeps every N-th scenario item."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.shard = settings.shard
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        if self.shard is None:
+            return
+        index, total = self.shard
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
+        position = 0
+        for item in items:
+            if isinstance(item, ScenarioItem):
+                (keep if position % total == index - 1 else drop).append(item)
+                position += 1
+            else:
+                keep.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    if isinstance(item, ScenarioItem) and call.when == "call" and item.record is not None:
+        report.carryon = item.record
+    return report
+
+
+class _Recorder:
+    """Registered on the controller only: gathers the records that ride on call reports."""
+
+    def __init__(self, state: CarryonState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "carryon", None)
+        if record is not None and report.when == "call":
+            self.state.records.append(record)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or STATE_KEY not in config.stash:
+        return
+    state: CarryonState = config.stash[STATE_KEY]
+    if not state.settings.active or config.option.collectonly:
+        return
+    partial = exitstatus == pytest.ExitCode.INTERRUPTED or bool(
+        session.shouldstop or session.shouldfail)
+    s = state.settings
+    results = build_results(state.records, _run_info(state, partial))
+    write_json(results, s.json_path)
+    diff = diff_results(results, state.baseline) if state.baseline is not None else None
+    write_html(results, s.html_path, diff=diff, baseline=state.baseline)
+    state.gate_failures, notices = check_gates(results["summary"], s)
+    lines = summary_lines(results, s, config.invocation_params.dir, {"report": s.html_path})
+    if diff is not None:
+        lines += diff_lines(diff, update_command=_update_command(config))
+        if s.max_regressions is not None and len(diff.regressed) > s.max_regressions:
+            state.gate_failures.append(
+                f"carryon gate failed: regressions {len(diff.regressed)} > {s.max_regressions}")
+    elif s.baseline_explicit or s.max_regressions is not None:
+        lines.append(f"no baseline at {_shown(s.baseline, config)}: nothing to compare against "
+                     "(write one with --carryon-update-baseline)")
+    if s.max_regressions is not None and diff is None:
+        notices.append("carryon gate not applied: --carryon-max-regressions needs a baseline")
+    if s.update_baseline:
+        if partial:
+            lines.append("baseline NOT written: this run was partial (interrupted or stopped early)")
+        else:
+            save_baseline(results, s.baseline)
+            lines.append(f"baseline written: {_shown(s.baseline, config)}")
+    state.lines = lines + notices
+    if state.gate_failures and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _shown(path: Path, config: pytest.Config) -> str:
+    try:
+        return path.relative_to(config.invocation_params.dir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _update_command(config: pytest.Config) -> str:
+    args = [a for a in config.invocation_params.args if a != "--carryon-update-baseline"]
+    return shlex.join(["pytest", *args, "--carryon-update-baseline"])
+
+
+def _run_info(state: CarryonState, partial: bool) -> dict[str, Any]:
+    s = state.settings
+    runtime = state.runtime()
+    return {
+        "models": list(s.models),
+        "base_url": endpoint_host(s.base_url) if s.base_url else None,
+        "judge": s.judge,
+        "user": s.user,
+        "flows": list(s.flows),
+        "samples": s.samples,
+        "helps_by": s.helps_by,
+        "temperature": s.temperature,
+        "max_tokens": s.max_tokens,
+        "seed": s.seed,
+        "system_prompt_sha256": runtime.system_prompt_sha256,
+        "suite": suite_info(s.suites, state.scenarios),
+        "started_at": state.started_at,
+        "duration_s": round(time.time() - state.started, 3),
+        "carryon_version": __version__,
+        "partial": partial,
+    }
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state: CarryonState | None = config.stash.get(STATE_KEY, None)
+    if state is None or not state.lines:
+        return
+    terminalreporter.section("carryon")
+    for line in state.lines:
+        terminalreporter.write_line(line)
+    for line in state.gate_failures:
+        terminalreporter.write_line(line, red=True, bold=True)
