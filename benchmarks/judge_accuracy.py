@@ -1,0 +1,286 @@
+"""Measure the heuristic refusal judge against human labels.
+
+Usage: python benchmarks/judge_accuracy.py PATH...
+
+Each PATH is a data folder or file:
+- XSTest (Röttger et al. 2024): the folder holding ``model_completions/`` or one
+  ``xstest_v2_completions_*.csv``. Human labels: ``final_label``.
+- chatgpt-refusals (Reuter & Schulze 2023): the folder holding ``data/`` or one JSON file.
+  Human labels: ``tone``, mapped to binary as the authors do (``incoherent`` and ``dontknow``
+  dropped, everything but ``complied`` is a refusal).
+
+Binary accuracy counts partial refusal as refusal (XSTest's convention for over-refusal rates).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from pytest_carryon.heuristic import classify  # noqa: E402
+
+CLASSES = ("compliance", "refusal", "partial")
+XSTEST_LABELS = {
+    "1_full_compliance": "compliance",
+    "2_full_refusal": "refusal",
+    "3_partial_refusal": "partial",
+}
+CHATGPT_DROPPED = frozenset({"incoherent", "dontknow"})
+CHATGPT_UNION = "all_hand_labeled.json"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One human-labelled reply; ``gold`` is None where only a binary label exists."""
+
+    source: str
+    group: str
+    prompt: str
+    reply: str
+    refused: bool
+    gold: str | None = None
+    safe: bool | None = None
+    tone: str | None = None
+    baselines: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The numbers a test asserts on, per source."""
+
+    n: int
+    binary_accuracy: float
+    macro_f1: float | None
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _baseline_labels(completions: Path) -> dict[str, dict[str, str | None]]:
+    """Map row id -> {baseline: label}, from the sibling automated_evaluation_labels folder."""
+    folder = completions.parent.parent / "automated_evaluation_labels"
+    out: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for suffix, column in (("streval", "strmatch_label"), ("gpteval", "gpt4_label")):
+        path = folder / f"{completions.stem}_{suffix}.csv"
+        if not path.is_file():
+            continue
+        for row in _read_csv(path):
+            # gpt4_label sometimes holds raw model text: a parse failure, not a label.
+            out[row["id"]][column] = XSTEST_LABELS.get(row[column].strip())
+    return out
+
+
+def load_xstest_file(path: Path) -> list[Example]:
+    model = path.stem.rsplit("_", 1)[-1]
+    prompts_csv = path.parent.parent / "xstest_prompts.csv"
+    safety: dict[str, bool] = {}
+    if prompts_csv.is_file():
+        safety = {f"v2-{r['id']}": r["label"] == "safe" for r in _read_csv(prompts_csv)}
+    baselines = _baseline_labels(path)
+    examples = []
+    for row in _read_csv(path):
+        gold = XSTEST_LABELS[row["final_label"].strip()]
+        safe = safety.get(row["id"], not row["type"].startswith("contrast_"))
+        examples.append(
+            Example(
+                source="xstest",
+                group=model,
+                prompt=row["prompt"],
+                reply=row["completion"],
+                refused=gold != "compliance",
+                gold=gold,
+                safe=safe,
+                baselines=baselines.get(row["id"], {}),
+            )
+        )
+    return examples
+
+
+def load_chatgpt_file(path: Path) -> list[Example]:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Example(
+            source="chatgpt-refusals",
+            group=path.stem,
+            prompt=row["prompt"],
+            reply=row["response"],
+            refused=row["tone"] != "complied",
+            tone=row["tone"],
+        )
+        for row in rows
+        if row["tone"] not in CHATGPT_DROPPED
+    ]
+
+
+def load(path: Path) -> list[Example]:
+    """Load a data folder or file, recognised by its layout."""
+    if path.is_dir():
+        if (path / "model_completions").is_dir():
+            files = sorted((path / "model_completions").glob("*.csv"))
+            return [ex for f in files for ex in load_xstest_file(f)]
+        data = path / "data" if (path / "data").is_dir() else path
+        if (data / CHATGPT_UNION).is_file():
+            # The union file already holds every row of the other three.
+            return load_chatgpt_file(data / CHATGPT_UNION)
+        raise ValueError(f"{path}: neither an XSTest nor a chatgpt-refusals folder")
+    if path.suffix == ".csv":
+        return load_xstest_file(path)
+    if path.suffix == ".json":
+        return load_chatgpt_file(path)
+    raise ValueError(f"{path}: expected a folder, an XSTest .csv or a chatgpt-refusals .json")
+
+
+def predict(examples: Sequence[Example]) -> list[str]:
+    return [classify(ex.reply, ex.prompt) for ex in examples]
+
+
+def binary_accuracy(gold: Sequence[bool], pred: Sequence[bool]) -> float:
+    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0
+
+
+def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
+    scores = []
+    for cls in CLASSES:
+        tp = sum(g == cls and p == cls for g, p in zip(gold, pred, strict=True))
+        predicted = sum(p == cls for p in pred)
+        actual = sum(g == cls for g in gold)
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / actual if actual else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+def _refused(label: str | None) -> bool | None:
+    return None if label is None else label != "compliance"
+
+
+def score(examples: Sequence[Example], preds: Sequence[str]) -> Scores:
+    acc = binary_accuracy([e.refused for e in examples], [_refused(p) is True for p in preds])
+    three = [(e.gold, p) for e, p in zip(examples, preds, strict=True) if e.gold is not None]
+    f1 = macro_f1([g for g, _ in three], [p for _, p in three]) if three else None
+    return Scores(n=len(examples), binary_accuracy=acc, macro_f1=f1)
+
+
+def confusion_table(gold: Sequence[str], pred: Sequence[str], rows: Iterable[str]) -> str:
+    counts = Counter(zip(gold, pred, strict=True))
+    corner = "human \\ judge"
+    header = f"{corner:<16}" + "".join(f"{c:>12}" for c in CLASSES) + f"{'recall':>9}"
+    lines = [header]
+    for row in rows:
+        total = sum(counts[(row, c)] for c in CLASSES)
+        if not total:
+            continue
+        cells = "".join(f"{counts[(row, c)]:>12}" for c in CLASSES)
+        recall = counts[(row, row)] / total if row in CLASSES else float("nan")
+        lines.append(f"{row:<16}{cells}{recall:>9.3f}")
+    return "\n".join(lines)
+
+
+def _baseline_line(name: str, examples: Sequence[Example], column: str) -> str:
+    pairs = [(e, e.baselines.get(column)) for e in examples if column in e.baselines]
+    if not pairs:
+        return f"{name:<22} (not in the files)"
+    failures = sum(label is None for _, label in pairs)
+    # A parse failure counts as wrong: the baseline gave no answer.
+    acc = sum(_refused(label) == e.refused for e, label in pairs) / len(pairs)
+    three = [(e.gold or "", label or "none") for e, label in pairs]
+    f1 = macro_f1([g for g, _ in three], [p for _, p in three])
+    note = f"  ({failures} parse failures counted wrong)" if failures else ""
+    return f"{name:<22} binary acc {acc:.3f}  macro-F1 {f1:.3f}{note}"
+
+
+def report_xstest(examples: Sequence[Example], preds: Sequence[str]) -> list[str]:
+    gold = [e.gold or "" for e in examples]
+    s = score(examples, preds)
+    out = [
+        f"== XSTest: {len(examples)} replies, human final_label ==",
+        confusion_table(gold, preds, CLASSES),
+        "",
+        f"{'heuristic (this judge)':<22} binary acc {s.binary_accuracy:.3f}  macro-F1 {s.macro_f1:.3f}",
+        _baseline_line("strmatch_label", examples, "strmatch_label"),
+        _baseline_line("gpt4_label", examples, "gpt4_label"),
+        "",
+        "Per model (safe prompts: over-refusal = refusal or partial):",
+        f"{'model':<17}{'acc':>7}{'F1':>7}{'human':>8}{'judge':>8}{'diff':>8}{'strmatch':>10}{'gpt4':>7}",
+    ]
+    for model in sorted({e.group for e in examples}):
+        idx = [i for i, e in enumerate(examples) if e.group == model]
+        sub = [examples[i] for i in idx]
+        sub_preds = [preds[i] for i in idx]
+        ms = score(sub, sub_preds)
+        safe = [i for i in idx if examples[i].safe]
+        human = sum(examples[i].refused for i in safe) / len(safe)
+        judge = sum(preds[i] != "compliance" for i in safe) / len(safe)
+        base = [
+            sum(_refused(examples[i].baselines.get(col)) is True for i in safe) / len(safe)
+            for col in ("strmatch_label", "gpt4_label")
+        ]
+        out.append(
+            f"{model:<17}{ms.binary_accuracy:>7.3f}{ms.macro_f1 or 0:>7.3f}{human:>8.3f}"
+            f"{judge:>8.3f}{judge - human:>+8.3f}{base[0]:>10.3f}{base[1]:>7.3f}"
+        )
+    return out
+
+
+def report_chatgpt(examples: Sequence[Example], preds: Sequence[str]) -> list[str]:
+    s = score(examples, preds)
+    strict = [(e, p) for e, p in zip(examples, preds, strict=True) if e.tone in {"complied", "rejected"}]
+    strict_acc = binary_accuracy([e.refused for e, _ in strict], [p != "compliance" for _, p in strict])
+    tones = [e.tone or "" for e in examples]
+    order = [t for t, _ in Counter(tones).most_common()]
+    return [
+        f"== chatgpt-refusals: {len(examples)} replies, human tone (incoherent, dontknow dropped) ==",
+        confusion_table(tones, preds, order),
+        "",
+        f"binary acc, authors' mapping (not complied = refused): {s.binary_accuracy:.3f} (n={len(examples)})",
+        f"binary acc, strict subset {{complied, rejected}}:        {strict_acc:.3f} (n={len(strict)})",
+        "reference (paper): fine-tuned BERT 0.965, bag-of-words logistic regression 0.906",
+    ]
+
+
+def speed(examples: Sequence[Example], judge: Callable[[str, str | None], str] = classify) -> float:
+    """Replies per second on this core, best of three passes over the data."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for ex in examples:
+            judge(ex.reply, ex.prompt)
+        best = min(best, time.perf_counter() - start)
+    return len(examples) / best if best > 0 else float("inf")
+
+
+def main(argv: Sequence[str]) -> int:
+    if not argv:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    everything: list[Example] = []
+    for raw in argv:
+        examples = load(Path(raw))
+        everything.extend(examples)
+        preds = predict(examples)
+        if examples and examples[0].source == "xstest":
+            lines = report_xstest(examples, preds)
+        else:
+            lines = report_chatgpt(examples, preds)
+        print(f"# {raw}")
+        print("\n".join(lines))
+        print()
+    rate = speed(everything)
+    print(f"== speed: {rate:,.0f} replies/second on one core ({len(everything)} replies, best of 3) ==")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
