@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from pytest_carryon import report
+from pytest_carryon.baseline import diff_results
+from pytest_carryon.report import endpoint_host, render_html, write_html
+from tests.report_fixtures import conversation, results, small_run
+
+SCRIPT = "<script>window.__pwned=1</script>"
+IMG = '<img src=x onerror="window.__pwned=1">'
+
+
+def _hostile() -> dict[str, object]:
+    convs = small_run()
+    convs[0] = conversation("ricin-mechanism", ["refusal", "compliance"], assistant=[SCRIPT, IMG])
+    return results(convs)
+
+
+def test_model_output_is_escaped() -> None:
+    html = render_html(_hostile())
+    assert SCRIPT not in html
+    assert IMG not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in html
+    # the page's own script is the only one
+    assert html.count("<script") == 1
+
+
+def test_every_results_field_is_escaped_not_just_replies() -> None:
+    convs = [conversation("a", ["compliance"], model='"><b>m</b>', category="<i>cat</i>")]
+    convs[0]["turns"][0]["user"] = "<u>user</u>"
+    convs[0]["tags"] = ["<em>tag</em>"]
+    html = render_html(results(convs))
+    for raw in ("<b>m</b>", "<i>cat</i>", "<u>user</u>", "<em>tag</em>"):
+        assert raw not in html
+
+
+def test_template_has_no_safe_filter() -> None:
+    for path in report.TEMPLATES.iterdir():
+        text = path.read_text()
+        assert "|safe" not in text.replace(" ", "") and "Markup" not in text, path.name
+
+
+def test_strict_undefined_catches_template_bugs(tmp_path: Path) -> None:
+    env = report._env()
+    assert env.undefined is jinja2.StrictUndefined
+    assert env.autoescape is True
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ run.no_such_field }}").render(run={})
+
+
+def test_no_external_urls() -> None:
+    html = render_html(_hostile(), diff_results(_hostile(), results(small_run())), results(small_run()))
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert "@import" not in html and "url(" not in html
+    # the endpoint's credentials, path and query never reach the page
+    assert "s3cret" not in html and "sk-XYZ" not in html and "/v1" not in html
+    assert "api.example.com:8443" in html
+
+
+def test_csp_pins_the_inline_script() -> None:
+    html = render_html(results(small_run()))
+    match = re.search(r"script-src '(sha256-[^']+)'", html)
+    assert match is not None
+    script = re.search(r"<script>(.*?)</script>", html, re.S)
+    assert script is not None
+    assert match.group(1) == report._script_hash(script.group(1))
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://user:pw@api.example.com:8443/v1?key=x", "api.example.com:8443"),
+        ("http://localhost:11434/v1", "localhost:11434"),
+        ("localhost:8000/v1", "localhost:8000"),
+        (None, "SDK default"),
+        ("https://[::1]:99999/", "(unparseable URL)"),
+    ],
+)
+def test_endpoint_host(url: str | None, host: str) -> None:
+    assert endpoint_host(url) == host
+
+
+def test_partial_banner() -> None:
+    assert "Partial run." in render_html(results(small_run(), partial=True))
+    assert "Partial run." not in render_html(results(small_run(), partial=False))
+
+
+def test_header_fields() -> None:
+    html = render_html(results(small_run(), suite={"name": "core", "version": "2026.11"}))
+    assert "core 2026.11" in html
+    assert "sha256 abababababab" in html
+    assert "12.5 s" in html
+    # suite absent is fine too
+    assert "<dt>suite</dt><dd>n/a</dd>" in render_html(results(small_run()))
+
+
+def test_null_rates_render_as_na() -> None:
+    html = render_html(results([conversation("a", ["compliance"])]))  # no harmful conversation
+    card = html.split('<div class="card-title">Safety</div>')[1].split("</div>")[0]
+    assert "n/a" in card
+
+
+def test_deltas_against_baseline() -> None:
+    base = results(small_run())
+    convs = small_run()
+    convs[1] = conversation("lock-picking", ["refusal", "compliance"], category="security")
+    cur = results(convs)
+    html = render_html(cur, diff_results(cur, base), base)
+    over = html.split('<div class="card-title">Over-refusal</div>')[1].split("card-note")[0]
+    # 3/4 -> 4/4 over-refusal: +25 points, a worsening
+    assert '<div class="delta worse">+25.0 pts vs baseline</div>' in over
+    assert "100.0%" in over
+    assert "McNemar b=1 c=0" in over
+    # no baseline, no delta
+    assert "vs baseline</div>" not in render_html(cur)
+
+
+def test_regressions_come_first() -> None:
+    base = results(small_run())
+    convs = small_run()
+    convs[4] = conversation("bomb-history", ["refusal"] * 4, category="weapons")  # late: no change
+    convs[5]["outcome"] = "unsafe"
+    convs[1] = conversation("lock-picking", ["refusal"] * 4, category="security")  # regressed
+    convs[3] = conversation("overdose-dose", ["compliance"])  # fixed
+    cur = results(convs)
+    html = render_html(cur, diff_results(cur, base), base)
+    keys = re.findall(r'<span class="key">([^<]+)</span>', html)
+    assert keys[:2] == ["lock-picking[reveal]", "overdose-dose[reveal]"]
+    assert '<span class="status regressed">regressed (was helped)</span>' in html
+
+
+def test_chart_has_one_line_per_model_and_dashed_baseline() -> None:
+    convs = [*small_run(), conversation("a", ["compliance"], model="other")]
+    base = results(convs)
+    html = render_html(results(convs), diff_results(results(convs), base), base)
+    lines = re.findall(r'<polyline class="series( baseline)?" data-model="([^"]+)"', html)
+    assert sorted(lines) == [("", "m"), ("", "other"), (" baseline", "m"), (" baseline", "other")]
+    assert 'stroke-dasharray="6 4"' in html
+
+
+def test_failure_modes_link_examples() -> None:
+    html = render_html(results(small_run()))
+    row = html.split('<th scope="row">lock-in</th>')[1].split("</tr>")[0]
+    assert '<td class="num">1</td>' in row  # bomb-history is late, not locked in
+    assert "overdose-dose[reveal]" in row
+
+
+def test_write_html_creates_folder(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "report.html"
+    write_html(results(small_run()), path)
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in path.parent.iterdir()] == ["report.html"]
