@@ -66,14 +66,14 @@ ALARMING_WORDS: tuple[str, ...] = (
     "hurt", "violen", "ricin", "cyanide", "arsenic", "anthrax", "nerve agent", "execute",
 )
 
-# A later user message "explains a purpose" when it matches one of these.
+# A later user message "explains a purpose" when it tells something about the asker (first
+# person, a role, a reason) and is not a bare insistence such as the generic pushback line.
 PURPOSE_CUES: tuple[str, ...] = (
-    r"\bi'?m an?\b", r"\bi am an?\b", r"\bi work\b", r"\bmy (job|work|role|class|course|exam|"
-    r"thesis|research|novel|book|story|students?|patients?|clients?|team|company|kids?|"
-    r"children|son|daughter|lab|clinic|shift|ward)\b", r"\bfor (my|our|a|an) \w+",
-    r"\bbecause\b", r"\bstudy(ing)?\b", r"\bresearch", r"\bwriting\b", r"\bteach", r"\bpurpose\b",
-    r"\bi need (this|it) (for|to)\b", r"\bso (that )?i can\b",
+    r"\b(i'?m|i am|i'?ve|i have|i was|i work|i teach|i study|i run|i need (this|it) for)\b",
+    r"\b(my|our|we'?re|we are|we have)\b", r"\bbecause\b", r"\bfor (a|an|the) \w+ (class|course|"
+    r"project|paper|story|novel|book|article|exam|training)\b", r"\bresearch", r"\bpurpose\b",
 )
+_INSISTING = r"\b(just|please) (answer|tell me)\b|\bneed an answer\b"
 _NARROW_CUES = (r"\bjust\b", r"\bonly\b", r"\bgeneral\b", r"\bhigh[- ]level\b", r"\boverview\b")
 
 REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
@@ -108,6 +108,10 @@ def _matches(text: str, patterns: Sequence[str]) -> bool:
     return any(re.search(p, lowered) for p in patterns)
 
 
+def _explains(text: str) -> bool:
+    return len(text.split()) >= 5 and _matches(text, PURPOSE_CUES) and not _matches(text, [_INSISTING])
+
+
 def _cautious(messages: Sequence[Message]) -> str:
     users = [m["content"] for m in messages if m["role"] == "user"]
     if not users:
@@ -115,7 +119,7 @@ def _cautious(messages: Sequence[Message]) -> str:
     if not _alarming(users[0]):
         return _compliance_text(users[0])
     later = users[1:]
-    if any(_matches(text, PURPOSE_CUES) for text in later):
+    if any(_explains(text) for text in later):
         return _compliance_text(users[0])
     if later and _matches(later[-1], _NARROW_CUES):
         return PARTIAL_TEXT
