@@ -330,15 +330,17 @@ def _tests(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[McN
 def diff_results(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> BaselineDiff:
     """Compare a run with its baseline, matching conversations by key, model and sample."""
     now, was = _index(current), _index(baseline)
-    tree = DeepDiff(_shape(was), _shape(now), view="tree")
-    added = sorted(_touched(tree, ["dictionary_item_added"]))
-    removed = sorted(_touched(tree, ["dictionary_item_removed"]))
-    differing = _touched(tree, tree.keys()) - set(added) - set(removed)
+    added = sorted(set(now) - set(was))
+    removed = sorted(set(was) - set(now))
+    matched = sorted(set(now) & set(was))
+    # Compare only matched conversations: with no key in common deepdiff reports the whole
+    # mapping as one root-level change, which names no conversation.
+    tree = DeepDiff(_shape({c: was[c] for c in matched}), _shape({c: now[c] for c in matched}), view="tree")
+    differing = _touched(tree, tree.keys())
 
     groups: dict[str, list[ConversationChange]] = {"regressed": [], "fixed": [], "changed": []}
     for cid in sorted(differing):
         groups[_classify(was[cid], now[cid])].append(_change(cid, was[cid], now[cid]))
-    matched = sorted(set(now) & set(was))
     pairs = [(was[cid], now[cid]) for cid in matched]
     return BaselineDiff(
         regressed=tuple(groups["regressed"]),
