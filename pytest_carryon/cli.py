@@ -187,12 +187,9 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from pytest_carryon import local
+    from pytest_carryon import local  # LocalModelError is a CarryonError: main() prints it
 
-    try:
-        return local.serve(args.model, args.port)
-    except local.LocalModelError as exc:
-        raise CarryonError(str(exc)) from None
+    return local.serve(args.model, args.port)
 
 
 _COMMANDS = {

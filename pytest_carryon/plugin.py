@@ -124,13 +124,14 @@ def _start_local_servers(config: pytest.Config, state: CarryonState) -> None:
         return
     from pytest_carryon import local  # only a local run pays for this import
 
+    # One llama.cpp slot per xdist worker, so workers do not queue behind each other.
+    workers = getattr(config.option, "numprocesses", None)
+    parallel = max(1, min(int(workers) if isinstance(workers, int) else 1, 4))
     for spec in specs:
         try:
-            server = local.start_server(spec[len("local:"):])
+            server = local.start_server(spec[len("local:"):], parallel=parallel)
         except CarryonError as exc:
-            raise pytest.UsageError(str(exc)) from None
-        except local.LocalModelError as exc:
-            raise pytest.UsageError(f"{spec}: {exc}") from None
+            raise pytest.UsageError(f"--carryon-model={spec}: {exc}") from None
         config.add_cleanup(server.stop)
         state.local[spec] = (server.base_url, server.model)
 
