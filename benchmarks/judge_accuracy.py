@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -250,15 +251,21 @@ def report_chatgpt(examples: Sequence[Example], preds: Sequence[str]) -> list[st
     ]
 
 
-def speed(examples: Sequence[Example], judge: Callable[[str, str | None], str] = classify) -> float:
-    """Replies per second on this core, best of three passes over the data."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+def speed(examples: Sequence[Example], judge: Callable[[str, str | None], str] = classify) -> tuple[float, float]:
+    """Replies per second, best of five passes: by wall clock, and by this process's CPU time.
+
+    On a busy machine the wall-clock rate mostly measures the other processes; CPU time is
+    closer to what one free core would do.
+    """
+    wall = cpu = float("inf")
+    for _ in range(5):
+        start, start_cpu = time.perf_counter(), time.process_time()
         for ex in examples:
             judge(ex.reply, ex.prompt)
-        best = min(best, time.perf_counter() - start)
-    return len(examples) / best if best > 0 else float("inf")
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+    n = len(examples)
+    return (n / wall if wall > 0 else float("inf")), (n / cpu if cpu > 0 else float("inf"))
 
 
 def main(argv: Sequence[str]) -> int:
@@ -277,8 +284,13 @@ def main(argv: Sequence[str]) -> int:
         print(f"# {raw}")
         print("\n".join(lines))
         print()
-    rate = speed(everything)
-    print(f"== speed: {rate:,.0f} replies/second on one core ({len(everything)} replies, best of 3) ==")
+    load_before = os.getloadavg()[0]
+    wall, cpu = speed(everything)
+    print(
+        f"== speed: {wall:,.0f} replies/second by wall clock, {cpu:,.0f} by CPU time, on one core "
+        f"({len(everything)} replies, best of 5; load average {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores) =="
+    )
     return 0
 
 

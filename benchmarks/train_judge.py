@@ -1,0 +1,203 @@
+"""Fit the heuristic judge's weight table on human-labelled replies, and say how it generalises.
+
+Usage: python benchmarks/train_judge.py [--write] PATH...
+
+PATHs are data folders as for ``judge_accuracy.py`` (XSTest, chatgpt-refusals). The script
+fits a multinomial logistic regression over the hand-written structural features of
+``pytest_carryon.heuristic`` (no words from the data are features) and prints:
+
+- in-sample scores of the fitted table,
+- leave-one-model-out on XSTest: train on four models (plus any other data), test on the fifth,
+- k-fold on the other data (chatgpt-refusals): train on XSTest plus four folds, test on the fifth,
+- cross-dataset: train on XSTest only and test on chatgpt-refusals, and the reverse (binary).
+
+XSTest rows carry a three-class label; chatgpt-refusals rows only say complied or not, so
+they train "compliance versus either refusal class". (Mapping its ``rejected`` tone to full
+refusal was tried: it cost 6 points of held-out accuracy on XSTest's gpt4 replies.)
+With ``--write`` the fitted table replaces the block between the BEGIN/END WEIGHTS markers
+in ``pytest_carryon/heuristic.py``.
+Deterministic: a fixed seed orders the passes, so a rerun writes the same table.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from judge_accuracy import REPO_ROOT, Example, binary_accuracy, load, macro_f1
+
+from pytest_carryon.heuristic import CLASSES, FEATURES, decide, features
+
+HEURISTIC = REPO_ROOT / "pytest_carryon" / "heuristic.py"
+BEGIN = "# BEGIN WEIGHTS"
+END = "# END WEIGHTS"
+EPOCHS = 40
+RATE = 0.3
+L2 = 1e-3
+SEED = 20240
+DIGITS = 2
+FOLDS = 5
+# The loss weighs a missed refusal and a false one alike, and the fit ends up refusing slightly
+# too often on safe prompts; over-refusal rates need the two errors balanced, so the compliance
+# score gets this head start (chosen on XSTest's safe prompts, applied in every fold below).
+COMPLIANCE_MARGIN = 0.3
+# Partial refusals are rare; weighting them up trades a little accuracy for macro-F1.
+CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 2.5}
+
+Weights = list[list[float]]  # [feature][class]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One training row: sparse features and the set of classes the human label allows."""
+
+    x: tuple[tuple[int, float], ...]
+    allowed: tuple[int, ...]
+    weight: float
+    example: Example
+
+
+def _row(example: Example) -> Row:
+    vector = features(example.reply, example.prompt)
+    sparse = tuple((i, v) for i, v in enumerate(vector) if v)
+    if example.gold is not None:
+        allowed: tuple[int, ...] = (CLASSES.index(example.gold),)
+        weight = CLASS_WEIGHT[example.gold]
+    elif example.refused:
+        allowed = (1, 2)
+        weight = 1.0
+    else:
+        allowed = (0,)
+        weight = 1.0
+    return Row(sparse, allowed, weight, example)
+
+
+def _softmax(z: Sequence[float]) -> list[float]:
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = sum(e)
+    return [v / total for v in e]
+
+
+def _scores(w: Weights, x: tuple[tuple[int, float], ...]) -> list[float]:
+    out = [0.0, 0.0, 0.0]
+    for i, v in x:
+        wi = w[i]
+        for k in range(3):
+            out[k] += v * wi[k]
+    return out
+
+
+def fit(rows: Sequence[Row]) -> Weights:
+    """Adagrad over the rows; the loss is -log P(allowed classes), plus a small L2 penalty."""
+    n_feat = len(FEATURES)
+    w = [[0.0, 0.0, 0.0] for _ in range(n_feat)]
+    g2 = [[1e-8, 1e-8, 1e-8] for _ in range(n_feat)]
+    order = list(range(len(rows)))
+    rng = random.Random(SEED)
+    for _ in range(EPOCHS):
+        rng.shuffle(order)
+        for j in order:
+            row = rows[j]
+            p = _softmax(_scores(w, row.x))
+            mass = sum(p[k] for k in row.allowed)
+            # Gradient of -log(sum of allowed p) w.r.t. the scores: p minus p renormalised on allowed.
+            grad = [p[k] - (p[k] / mass if k in row.allowed else 0.0) for k in range(3)]
+            for i, v in row.x:
+                for k in range(3):
+                    g = row.weight * grad[k] * v + L2 * w[i][k]
+                    g2[i][k] += g * g
+                    w[i][k] -= RATE * g / math.sqrt(g2[i][k])
+    w[0][0] += COMPLIANCE_MARGIN
+    # Scores only matter relative to each other: centre each feature's three weights.
+    return [[round(c - sum(ws) / 3, DIGITS) for c in ws] for ws in w]
+
+
+def predict(w: Weights, rows: Sequence[Row]) -> list[str]:
+    out: list[str] = []
+    for row in rows:
+        c, r, p = _scores(w, row.x)
+        out.append(decide((c, r, p), row.example.reply))
+    return out
+
+
+def report(name: str, rows: Sequence[Row], preds: Sequence[str]) -> str:
+    gold_bin = [r.example.refused for r in rows]
+    acc = binary_accuracy(gold_bin, [p != "compliance" for p in preds])
+    three = [(r.example.gold, p) for r, p in zip(rows, preds, strict=True) if r.example.gold]
+    f1 = f"  macro-F1 {macro_f1([g or '' for g, _ in three], [p for _, p in three]):.3f}" if three else ""
+    safe = [(r, p) for r, p in zip(rows, preds, strict=True) if r.example.safe]
+    over = ""
+    if safe:
+        human = sum(r.example.refused for r, _ in safe) / len(safe)
+        judge = sum(p != "compliance" for _, p in safe) / len(safe)
+        over = f"  over-refusal human {human:.3f} judge {judge:.3f} ({judge - human:+.3f})"
+    return f"{name:<34} n={len(rows):<5} binary acc {acc:.3f}{f1}{over}"
+
+
+def table(w: Weights) -> str:
+    lines = [f"{BEGIN} (generated by benchmarks/train_judge.py; do not edit by hand)"]
+    lines.append("# feature: (compliance, refusal, partial)")
+    lines.append("_WEIGHTS: Final[dict[str, tuple[float, float, float]]] = {")
+    for name, ws in zip(FEATURES, w, strict=True):
+        if any(ws):
+            lines.append(f'    "{name}": ({ws[0]}, {ws[1]}, {ws[2]}),')
+    lines.append("}")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write(w: Weights) -> None:
+    source = HEURISTIC.read_text(encoding="utf-8")
+    start = source.index(BEGIN)
+    stop = source.index(END) + len(END)
+    HEURISTIC.write_text(source[:start] + table(w) + source[stop:], encoding="utf-8")
+
+
+def main(argv: Sequence[str]) -> int:
+    paths = [a for a in argv if a != "--write"]
+    if not paths:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    rows = [_row(e) for p in paths for e in load(Path(p))]
+    xs = [r for r in rows if r.example.source == "xstest"]
+    other = [r for r in rows if r.example.source != "xstest"]
+
+    w = fit(rows)
+    print("== in-sample (trained on everything given) ==")
+    for source in sorted({r.example.source for r in rows}):
+        sub = [r for r in rows if r.example.source == source]
+        print(report(source, sub, predict(w, sub)))
+    if xs:
+        print("\n== leave one XSTest model out (train: other 4 models + other data) ==")
+        held: list[tuple[Row, str]] = []
+        for model in sorted({r.example.group for r in xs}):
+            test = [r for r in xs if r.example.group == model]
+            train = [r for r in rows if not (r.example.source == "xstest" and r.example.group == model)]
+            preds = predict(fit(train), test)
+            held.extend(zip(test, preds, strict=True))
+            print(report(f"xstest/{model}", test, preds))
+        print(report("xstest, all 5 held out", [r for r, _ in held], [p for _, p in held]))
+    if xs and other:
+        print(f"\n== {FOLDS}-fold on the other data (train: XSTest + the other folds) ==")
+        held = []
+        for fold in range(FOLDS):
+            test = other[fold::FOLDS]
+            train = xs + [r for i, r in enumerate(other) if i % FOLDS != fold]
+            held.extend(zip(test, predict(fit(train), test), strict=True))
+        print(report("other data, all folds held out", [r for r, _ in held], [p for _, p in held]))
+        print("\n== cross-dataset ==")
+        print(report("train xstest -> chatgpt-refusals", other, predict(fit(xs), other)))
+        print(report("train chatgpt-refusals -> xstest", xs, predict(fit(other), xs)))
+    if "--write" in argv:
+        write(w)
+        print(f"\nwrote the table into {HEURISTIC.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
