@@ -16,7 +16,7 @@ from pytest_carryon.models import Complete, Message
 from pytest_carryon.scenario import FLOWS, Scenario
 from pytest_carryon.user import User
 
-__all__ = ["Transcript", "Turn", "converse", "flow_steps"]
+__all__ = ["Transcript", "Turn", "converse", "opening"]
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,6 @@ class Transcript:
     error: str | None = None
 
 
-def flow_steps(flow: str) -> tuple[str, ...]:
-    return FLOWS[flow]
-
-
 def opening(scenario: Scenario, flow: str) -> str | None:
     """Turn 1's text: the query, or the oracle phrasing for the `oracle` flow."""
     return scenario.oracle if flow == "oracle" else scenario.query
@@ -58,7 +54,7 @@ def converse(scenario: Scenario, flow: str, complete: Complete, user: User, judg
     if first is None:
         transcript.error = f"scenario '{scenario.id}' has no oracle text for the oracle flow"
         return transcript
-    steps: list[str | None] = [None, *flow_steps(flow)]
+    steps: list[str | None] = [None, *FLOWS[flow]]
     for strategy in steps:
         try:
             text = first if strategy is None else user.followup(scenario, strategy, messages)

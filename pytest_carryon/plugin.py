@@ -34,8 +34,7 @@ from pytest_carryon.summary import summary_lines
 class CarryonState:
     """Everything the plugin keeps for one session in one process."""
 
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
-        self.config = config
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.env = dict(os.environ)
         self.started = time.time()
@@ -97,7 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     except OSError as exc:
         raise pytest.UsageError(f"--carryon-system-prompt: cannot read it ({exc})") from None
-    state = CarryonState(config, settings)
+    state = CarryonState(settings)
     config.stash[STATE_KEY] = state
     if settings.active:
         try:

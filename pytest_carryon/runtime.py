@@ -62,11 +62,6 @@ class Runtime:
                        if settings.cache_mode != "off" else None)
         self.system_prompt, self.system_prompt_sha256 = system_prompt_of(settings)
 
-    @property
-    def secrets(self) -> list[str]:
-        key = self._env.get(self.settings.api_key_env)
-        return [key] if key else []
-
     def model(self, spec: str) -> Complete:
         if spec not in self._models:
             self._models[spec] = self._build(spec)
