@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from pytest_carryon import __version__
-from pytest_carryon.baseline import diff_lines, diff_results, failed_keys, load_baseline, save_baseline
+from pytest_carryon.baseline import (
+    BaselineDiff,
+    diff_lines,
+    diff_results,
+    failed_keys,
+    load_baseline,
+    save_baseline,
+)
 from pytest_carryon.errors import CarryonError
 from pytest_carryon.items import STATE_KEY, ScenarioFile, ScenarioItem
 from pytest_carryon.metrics import check_gates
@@ -28,7 +35,7 @@ from pytest_carryon.runtime import Runtime, check_credentials, system_prompt_of
 from pytest_carryon.scenario import Scenario, check_unique, find_scenario_files, is_scenario_file
 from pytest_carryon.settings import OPTIONS, Settings, resolve
 from pytest_carryon.suite import bundled_suite, suite_info
-from pytest_carryon.summary import summary_lines
+from pytest_carryon.summary import shown, summary_lines
 
 
 class CarryonState:
@@ -268,39 +275,42 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     partial = exitstatus == pytest.ExitCode.INTERRUPTED or bool(
         session.shouldstop or session.shouldfail)
-    s = state.settings
     results = build_results(state.records, _run_info(state, partial))
-    write_json(results, s.json_path)
+    write_json(results, state.settings.json_path)
+    here = config.invocation_params.dir
     diff = diff_results(results, state.baseline) if state.baseline is not None else None
-    write_html(results, s.html_path, diff=diff, baseline=state.baseline)
-    state.gate_failures, notices = check_gates(results["summary"], s)
-    lines = summary_lines(results, s, config.invocation_params.dir, {"report": s.html_path})
+    write_html(results, state.settings.html_path, diff=diff, baseline=state.baseline)
+    state.gate_failures, notices = check_gates(results["summary"], state.settings)
+    lines = summary_lines(results, state.settings, here, {"report": state.settings.html_path})
+    lines += _baseline_lines(state, results, diff, partial, config)
+    state.lines = lines + notices
+    if state.gate_failures and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _baseline_lines(state: CarryonState, results: dict[str, Any], diff: BaselineDiff | None,
+                    partial: bool, config: pytest.Config) -> list[str]:
+    """The diff against the baseline, the regression gate, and writing a new baseline."""
+    s = state.settings
+    here = config.invocation_params.dir
+    lines: list[str] = []
     if diff is not None:
         lines += diff_lines(diff, update_command=_update_command(config))
         if s.max_regressions is not None and len(diff.regressed) > s.max_regressions:
             state.gate_failures.append(
                 f"carryon gate failed: regressions {len(diff.regressed)} > {s.max_regressions}")
     elif s.baseline_explicit or s.max_regressions is not None:
-        lines.append(f"no baseline at {_shown(s.baseline, config)}: nothing to compare against "
+        lines.append(f"no baseline at {shown(s.baseline, here)}: nothing to compare against "
                      "(write one with --carryon-update-baseline)")
-    if s.max_regressions is not None and diff is None:
-        notices.append("carryon gate not applied: --carryon-max-regressions needs a baseline")
+        if s.max_regressions is not None:
+            lines.append("carryon gate not applied: --carryon-max-regressions needs a baseline")
     if s.update_baseline:
         if partial:
             lines.append("baseline NOT written: this run was partial (interrupted or stopped early)")
         else:
             save_baseline(results, s.baseline)
-            lines.append(f"baseline written: {_shown(s.baseline, config)}")
-    state.lines = lines + notices
-    if state.gate_failures and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def _shown(path: Path, config: pytest.Config) -> str:
-    try:
-        return path.relative_to(config.invocation_params.dir).as_posix()
-    except ValueError:
-        return str(path)
+            lines.append(f"baseline written: {shown(s.baseline, here)}")
+    return lines
 
 
 def _update_command(config: pytest.Config) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["plural", "summary_lines"]
+__all__ = ["plural", "shown", "summary_lines"]
 
 
 def plural(n: int, word: str) -> str:
@@ -46,7 +46,8 @@ def block_lines(summary: Mapping[str, Any], indent: str = "") -> list[str]:
     return lines
 
 
-def _shown(path: Path, here: Path) -> str:
+def shown(path: Path, here: Path) -> str:
+    """A path as the user would type it: relative to where pytest was started, when inside it."""
     try:
         return os.path.relpath(path, here) if path.is_relative_to(here) else str(path)
     except ValueError:
@@ -68,5 +69,5 @@ def summary_lines(results: Mapping[str, Any], settings: Any, here: Path,
     lines.append("rates with 95% Wilson intervals")
     paths = {"results": settings.json_path, **(written or {})}
     for name, path in paths.items():
-        lines.append(f"{name}: {_shown(path, here)}")
+        lines.append(f"{name}: {shown(path, here)}")
     return lines
