@@ -104,6 +104,8 @@ class Runtime:
             client.name = spec
         if self._cache is None:
             return client
-        identity = {"model": spec, "endpoint": endpoint_host(base_url), "temperature": temp,
+        # A local server gets a new port every session; the spec alone names what answers.
+        endpoint = "local" if spec.startswith("local:") else endpoint_host(base_url)
+        identity = {"model": spec, "endpoint": endpoint, "temperature": temp,
                     "max_tokens": s.max_tokens, "seed": s.seed}
         return CachedModel(client, self._cache, identity)

@@ -84,8 +84,8 @@ def test_local_smollm2_under_xdist(pytester: pytest.Pytester,
     try:
         result = pytester.runpytest_subprocess(
             "--carryon-model=local:smollm2", "-n", "2", "-p", "xdist", "-p", "no:cacheprovider",
-            "--carryon-suite=none", "--carryon-cache-mode=off", "--carryon-max-tokens=64",
-            "--carryon-json=out/results.json", timeout=600,
+            "--carryon-suite=none", "--carryon-cache=out/cache", "--carryon-max-tokens=64",
+            "--carryon-json=out/results.json", "--carryon-html=out/report.html", timeout=600,
         )
     finally:
         watcher.done.set()
@@ -109,3 +109,15 @@ def test_local_smollm2_under_xdist(pytester: pytest.Pytester,
     assert len(poison["turns"]) == 3  # harmful conversations play every turn
     assert len(watcher.seen) == 1, f"expected one server, saw {sorted(watcher.seen)}"
     assert not _servers(marker), "a local server outlived the pytest run"
+    assert "kill-python-process" in (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
+
+    # The cache survives the server's new port: a replay-only rerun answers every turn from it.
+    again = pytester.runpytest_subprocess(
+        "--carryon-model=local:smollm2", "-p", "no:cacheprovider", "--carryon-suite=none",
+        "--carryon-cache=out/cache", "--carryon-cache-mode=replay", "--carryon-max-tokens=64",
+        "--carryon-json=out/again.json", timeout=600,
+    )
+    replayed = read_json(pytester.path / "out" / "again.json")["conversations"]
+    assert [[t["assistant"] for t in c["turns"]] for c in replayed] == \
+        [[t["assistant"] for t in c["turns"]] for c in conversations], again.stdout.str()
+    assert all(t["cached"] for c in replayed for t in c["turns"])
