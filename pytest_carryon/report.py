@@ -94,7 +94,7 @@ def _header(run: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("user", str(run.get("user", "n/a"))),
         ("flows", ", ".join(str(f) for f in run.get("flows", [])) or "n/a"),
         ("samples", str(run.get("samples", 1))),
-        ("suite", f"{suite.get('name', '?')} {suite.get('version', '')}".strip() if suite else "n/a"),
+        ("suite", f"{suite.get('name') or '?'} {suite.get('version') or ''}".strip() if suite else "n/a"),
         ("system prompt", f"sha256 {str(sha)[:12]}" if sha else "none"),
         ("started", str(run.get("started_at", "n/a"))),
         ("duration", _duration(run.get("duration_s"))),

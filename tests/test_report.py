@@ -98,6 +98,9 @@ def test_header_fields() -> None:
     assert "12.5 s" in html
     # suite absent is fine too
     assert "<dt>suite</dt><dd>n/a</dd>" in render_html(results(small_run()))
+    # a suite of the user's own has no version: its name alone, never "None"
+    own = render_html(results(small_run(), suite={"name": "collected", "version": None}))  # type: ignore[dict-item]
+    assert "<dt>suite</dt><dd>collected</dd>" in own
 
 
 def test_null_rates_render_as_na() -> None:
