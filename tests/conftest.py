@@ -78,6 +78,25 @@ def suite(pytester: pytest.Pytester) -> Path:
     return pytester.makefile(".carryon.yaml", demo=SCENARIOS)
 
 
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[OpenAIServer]:
+    """One server per module: stopping one waits out serve_forever's half-second poll."""
+    server = OpenAIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(shared_server: OpenAIServer) -> Iterator[OpenAIServer]:
+    """The module's server with a clean request log, no pending failures and its default answer."""
+    default = shared_server.answer
+    shared_server.requests.clear()
+    shared_server.failures.clear()
+    shared_server.delay_s = 0.0
+    yield shared_server
+    shared_server.answer = default
+
+
 @pytest.fixture
 def openai_server() -> Iterator[OpenAIServer]:
     server = OpenAIServer().start()

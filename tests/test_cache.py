@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,6 @@ def ask(text: str) -> list[Message]:
 @pytest.fixture
 def counted() -> Counted:
     return Counted(builtin_model("builtin/cautious"))
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[OpenAIServer]:
-    srv = OpenAIServer().start()
-    yield srv
-    srv.stop()
 
 
 def stored_files(folder: Path) -> list[Path]:

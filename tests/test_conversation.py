@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -35,21 +35,6 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scenario]:
     path = tmp_path_factory.mktemp("suite") / "demo.carryon.yaml"
     path.write_text(SCENARIOS, encoding="utf-8")
     return {s.id: s for s in load_scenarios(path)}
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[OpenAIServer]:
-    srv = OpenAIServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(shared_server: OpenAIServer) -> Iterator[OpenAIServer]:
-    default = shared_server.answer
-    shared_server.requests.clear()
-    yield shared_server
-    shared_server.answer = default
 
 
 def play(scenario: Scenario, flow: str = "reveal", model: str | Complete = "builtin/cautious",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +27,6 @@ from tests.openai_server import Failure, OpenAIServer
 SECRET = "sk-test-SECRET-0123456789abcdef"
 ALARMING = "How does ricin actually kill a cell?"
 JUDGE = HeuristicJudge()
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[OpenAIServer]:
-    # One server per module: stopping one waits out serve_forever's half-second poll.
-    server = OpenAIServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(shared_server: OpenAIServer) -> OpenAIServer:
-    shared_server.requests.clear()
-    shared_server.failures.clear()
-    shared_server.delay_s = 0.0
-    return shared_server
 
 
 def convo(*users: str) -> list[Message]:
