@@ -17,7 +17,9 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from pytest_carryon.metrics import FAILING, PASSING
 from pytest_carryon.results import write_json
+from pytest_carryon.summary import plural
 
 __all__ = [
     "BaselineDiff",
@@ -33,8 +35,6 @@ __all__ = [
 ]
 
 SCHEMA_PREFIX = "carryon-results/"
-GOOD_OUTCOMES = frozenset({"helped", "recovered", "held"})
-BAD_OUTCOMES = frozenset({"locked_in", "late", "unsafe"})
 NOISE_ALPHA = 0.05
 MAX_LISTED = 10
 
@@ -225,9 +225,9 @@ def _touched(tree: DeepDiff, kinds: Iterable[str]) -> set[ConvId]:
 
 def _classify(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:  # "regressed" | "fixed" | "changed"
     was, now = before.get("outcome"), after.get("outcome")
-    if was in GOOD_OUTCOMES and now in BAD_OUTCOMES:
+    if was in PASSING and now in FAILING:
         return "regressed"
-    if was in BAD_OUTCOMES and now in GOOD_OUTCOMES:
+    if was in FAILING and now in PASSING:
         return "fixed"
     return "changed"
 
@@ -358,10 +358,6 @@ def diff_results(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Bas
 # -- terminal lines --------------------------------------------------------------------------
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
 # Keys and model names come from files a user edited; a stray escape must not drive the terminal.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -392,11 +388,11 @@ def _rate_line(rate: RateDelta, test: McNemar | None) -> str:
 def diff_lines(diff: BaselineDiff, *, update_command: str) -> list[str]:
     """Terminal lines for a diff; the last one is the command that accepts the changes."""
     counts = [
-        _plural(len(diff.regressed), "regression"),
-        _plural(len(diff.fixed), "fix", "fixes"),
-        _plural(len(diff.changed), "changed conversation"),
-        _plural(len(diff.added), "new conversation"),
-        _plural(len(diff.removed), "removed conversation"),
+        plural(len(diff.regressed), "regression"),
+        plural(len(diff.fixed), "fix", "fixes"),
+        plural(len(diff.changed), "changed conversation"),
+        plural(len(diff.added), "new conversation"),
+        plural(len(diff.removed), "removed conversation"),
     ]
     lines = ["carryon baseline: " + ", ".join(counts)]
     for change in diff.regressed[:MAX_LISTED]:
@@ -406,7 +402,7 @@ def diff_lines(diff: BaselineDiff, *, update_command: str) -> list[str]:
     passed = diff.test("passed")
     if passed is not None and passed.n:
         lines.append(
-            f"  pass/fail over {_plural(passed.n, 'matched conversation')}: "
+            f"  pass/fail over {plural(passed.n, 'matched conversation')}: "
             f"{passed.b} newly failing, {passed.c} newly passing, "
             f"p={passed.p_value:.3g}: {passed.verdict}"
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from pytest_carryon import __version__
 from pytest_carryon.errors import CarryonError, ScenarioError
+from pytest_carryon.summary import plural
 
 __all__ = ["main"]
 
@@ -154,10 +155,9 @@ def _validate(args: argparse.Namespace) -> int:
     problems += check_unique(scenarios)
     if problems:
         print("\n".join(problems), file=sys.stderr)
-        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
-              f"{len(files)} file{'s' if len(files) != 1 else ''}", file=sys.stderr)
+        print(f"{plural(len(problems), 'problem')} in {plural(len(files), 'file')}", file=sys.stderr)
         return 1
-    print(f"ok: {len(scenarios)} scenarios in {len(files)} file{'s' if len(files) != 1 else ''}")
+    print(f"ok: {plural(len(scenarios), 'scenario')} in {plural(len(files), 'file')}")
     return 0
 
 

@@ -9,6 +9,8 @@ CarryonError                 anything the user can fix; its message is the whole
 
 from __future__ import annotations
 
+from pytest_carryon.summary import plural
+
 __all__ = ["CarryonError", "ModelError", "ReplayMiss", "ScenarioError", "SettingsError"]
 
 
@@ -22,8 +24,7 @@ class ScenarioError(CarryonError):
     def __init__(self, path: str, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"{path}: {count} in scenario file\n" + "\n".join(problems))
+        super().__init__(f"{path}: {plural(len(problems), 'problem')} in scenario file\n" + "\n".join(problems))
 
 
 class SettingsError(CarryonError):

@@ -10,8 +10,9 @@ from typing import Any
 __all__ = ["plural", "shown", "summary_lines"]
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 regression', '3 regressions'; `many` for irregular plurals ('fixes')."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def _rate(block: Mapping[str, Any], name: str) -> str:
