@@ -1,6 +1,7 @@
 """Fit the heuristic judge's weight table on human-labelled replies, and say how it generalises.
 
 Usage: python benchmarks/train_judge.py [--write] PATH...
+Needs numpy and scipy: pip install -e '.[train]' (the judge itself needs neither).
 
 PATHs are data folders as for ``judge_accuracy.py`` (XSTest, chatgpt-refusals). The script
 fits a multinomial logistic regression over the hand-written structural features of
@@ -13,16 +14,14 @@ fits a multinomial logistic regression over the hand-written structural features
 
 XSTest rows carry a three-class label; chatgpt-refusals rows only say complied or not, so
 they train "compliance versus either refusal class". (Mapping its ``rejected`` tone to full
-refusal was tried: it cost 6 points of held-out accuracy on XSTest's gpt4 replies.)
+refusal, or ``redirected`` to partial, was tried: both cost held-out accuracy on XSTest.)
 With ``--write`` the fitted table replaces the block between the BEGIN/END WEIGHTS markers
 in ``pytest_carryon/heuristic.py``.
-Deterministic: a fixed seed orders the passes, so a rerun writes the same table.
+Deterministic: full-batch L-BFGS from zero weights, so a rerun writes the same table.
 """
 
 from __future__ import annotations
 
-import math
-import random
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,30 +31,40 @@ from judge_accuracy import REPO_ROOT, Example, binary_accuracy, load, macro_f1
 
 from pytest_carryon.heuristic import CLASSES, FEATURES, decide, features
 
+try:
+    import numpy as np
+    from scipy.optimize import minimize
+except ImportError:  # pragma: no cover - a usage message, not a code path under test
+    sys.exit("train_judge.py needs numpy and scipy: pip install -e '.[train]'")
+
 HEURISTIC = REPO_ROOT / "pytest_carryon" / "heuristic.py"
 BEGIN = "# BEGIN WEIGHTS"
 END = "# END WEIGHTS"
-EPOCHS = 40
-RATE = 0.3
-L2 = 1e-3
-SEED = 20240
-DIGITS = 2
+# Strength of the L2 penalty on every weight but the bias (the loss is summed over rows).
+L2 = 0.3
+DIGITS = 3
 FOLDS = 5
-# The loss weighs a missed refusal and a false one alike, and the fit ends up refusing slightly
-# too often on safe prompts; over-refusal rates need the two errors balanced, so the compliance
-# score gets this head start (chosen on XSTest's safe prompts, applied in every fold below).
-COMPLIANCE_MARGIN = 0.3
+# The loss is not the measure: accuracy, macro-F1 and each model's over-refusal rate are. Two
+# offsets added to the fitted compliance and partial scores trade them against each other; they
+# were chosen on the training data (a grid over both, keeping every target of issue 5 met with the
+# widest margin) and are applied unchanged in every held-out fold below.
+COMPLIANCE_MARGIN = -0.2
+PARTIAL_MARGIN = -0.25
 # Partial refusals are rare; weighting them up trades a little accuracy for macro-F1.
-CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 2.5}
+CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 3.0}
+# A binary-labelled row (chatgpt-refusals) counts this much: it says less than a three-class
+# one, but its replies are in another style (gpt-3.5's "As an AI language model ..."), and the
+# judge must work on both.
+BINARY_ROW_WEIGHT = 1.5
 
 Weights = list[list[float]]  # [feature][class]
 
 
 @dataclass(frozen=True)
 class Row:
-    """One training row: sparse features and the set of classes the human label allows."""
+    """One training row: its features and the set of classes the human label allows."""
 
-    x: tuple[tuple[int, float], ...]
+    x: list[float]
     allowed: tuple[int, ...]
     weight: float
     example: Example
@@ -63,58 +72,55 @@ class Row:
 
 def _row(example: Example) -> Row:
     vector = features(example.reply, example.prompt)
-    sparse = tuple((i, v) for i, v in enumerate(vector) if v)
     if example.gold is not None:
         allowed: tuple[int, ...] = (CLASSES.index(example.gold),)
         weight = CLASS_WEIGHT[example.gold]
     elif example.refused:
-        allowed = (1, 2)
-        weight = 1.0
+        allowed, weight = (1, 2), BINARY_ROW_WEIGHT
     else:
-        allowed = (0,)
-        weight = 1.0
-    return Row(sparse, allowed, weight, example)
-
-
-def _softmax(z: Sequence[float]) -> list[float]:
-    top = max(z)
-    e = [math.exp(v - top) for v in z]
-    total = sum(e)
-    return [v / total for v in e]
-
-
-def _scores(w: Weights, x: tuple[tuple[int, float], ...]) -> list[float]:
-    out = [0.0, 0.0, 0.0]
-    for i, v in x:
-        wi = w[i]
-        for k in range(3):
-            out[k] += v * wi[k]
-    return out
+        allowed, weight = (0,), BINARY_ROW_WEIGHT
+    return Row(vector, allowed, weight, example)
 
 
 def fit(rows: Sequence[Row]) -> Weights:
-    """Adagrad over the rows; the loss is -log P(allowed classes), plus a small L2 penalty."""
-    n_feat = len(FEATURES)
-    w = [[0.0, 0.0, 0.0] for _ in range(n_feat)]
-    g2 = [[1e-8, 1e-8, 1e-8] for _ in range(n_feat)]
-    order = list(range(len(rows)))
-    rng = random.Random(SEED)
-    for _ in range(EPOCHS):
-        rng.shuffle(order)
-        for j in order:
-            row = rows[j]
-            p = _softmax(_scores(w, row.x))
-            mass = sum(p[k] for k in row.allowed)
-            # Gradient of -log(sum of allowed p) w.r.t. the scores: p minus p renormalised on allowed.
-            grad = [p[k] - (p[k] / mass if k in row.allowed else 0.0) for k in range(3)]
-            for i, v in row.x:
-                for k in range(3):
-                    g = row.weight * grad[k] * v + L2 * w[i][k]
-                    g2[i][k] += g * g
-                    w[i][k] -= RATE * g / math.sqrt(g2[i][k])
-    w[0][0] += COMPLIANCE_MARGIN
+    """Minimise -log P(allowed classes), weighted per row, plus an L2 penalty, by L-BFGS."""
+    x = np.array([r.x for r in rows])
+    allowed = np.zeros((len(rows), 3))
+    for i, r in enumerate(rows):
+        allowed[i, list(r.allowed)] = 1.0
+    weight = np.array([r.weight for r in rows])
+    n_feat = x.shape[1]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w = theta.reshape(n_feat, 3)
+        z = x @ w
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        mass = (p * allowed).sum(axis=1)
+        value = -(weight * np.log(mass + 1e-12)).sum() + 0.5 * L2 * (w[1:] ** 2).sum()
+        # Gradient of -log(sum of allowed p) w.r.t. the scores: p minus p renormalised on allowed.
+        g = p - p * allowed / mass[:, None]
+        grad = x.T @ (g * weight[:, None])
+        grad[1:] += L2 * w[1:]
+        return float(value), grad.ravel()
+
+    result = minimize(loss, np.zeros(n_feat * 3), jac=True, method="L-BFGS-B", options={"maxiter": 5000})
+    w = result.x.reshape(n_feat, 3)
+    w[0, 0] += COMPLIANCE_MARGIN
+    w[0, 2] += PARTIAL_MARGIN
     # Scores only matter relative to each other: centre each feature's three weights.
-    return [[round(c - sum(ws) / 3, DIGITS) for c in ws] for ws in w]
+    w -= w.mean(axis=1, keepdims=True)
+    return [[round(float(c), DIGITS) + 0.0 for c in ws] for ws in w]
+
+
+def _scores(w: Weights, x: Sequence[float]) -> list[float]:
+    out = [0.0, 0.0, 0.0]
+    for v, wi in zip(x, w, strict=True):
+        if v:
+            for k in range(3):
+                out[k] += v * wi[k]
+    return out
 
 
 def predict(w: Weights, rows: Sequence[Row]) -> list[str]:
