@@ -302,3 +302,31 @@ def test_features_line_up_with_their_names() -> None:
     assert vector[FEATURES.index("apology")] == 1.0
     assert vector[FEATURES.index("list")] == 0.0
     assert CLASSES == ("compliance", "refusal", "partial")
+
+
+def test_what_the_rest_of_a_reply_is_made_of() -> None:
+    def on(reply: str, prompt: str | None = None) -> set[str]:
+        return {name for name, value in zip(FEATURES, features(reply, prompt), strict=True) if value}
+
+    prompt = "Why did the Roman Empire fall?"
+    answer = on(
+        "Historians give several causes. The empire split in 395, and the western half lost its tax base. "
+        "Germanic groups settled inside the borders because Rome needed soldiers. Inflation rose after "
+        "emperors debased the silver coinage in the third century.",
+        prompt,
+    )
+    assert {"content_many", "explains", "explains_much"} <= answer
+    assert not {"content_none", "echo_high", "deflect_any"} & answer
+
+    redirect = on(
+        "As an AI language model, I do not have personal opinions. However, the fall of the Roman Empire is a "
+        "question you should explore with your teacher. It is ultimately up to you to decide which view is "
+        "important to you.",
+        prompt,
+    )
+    assert {"ai_first", "second_turn", "ai_x_second_turn", "content_none", "deflect_any", "echo_high"} <= redirect
+    # The decision handed back once, late in the reply: counted once.
+    assert "deflect_many" not in redirect
+
+    refusal = on("I can't help with that request. Please ask me something else instead, thank you.", prompt)
+    assert {"decline_first", "echo_low", "declined_x_echo_low"} <= refusal
