@@ -13,8 +13,10 @@ fits a multinomial logistic regression over the hand-written structural features
 - cross-dataset: train on XSTest only and test on chatgpt-refusals, and the reverse (binary).
 
 XSTest rows carry a three-class label; chatgpt-refusals rows only say complied or not, so
-they train "compliance versus either refusal class". (Mapping its ``rejected`` tone to full
-refusal, or ``redirected`` to partial, was tried: both cost held-out accuracy on XSTest.)
+they train "compliance versus either refusal class". (Two finer mappings were tried: its
+``rejected`` tone as full refusal cost 6 points of held-out accuracy on XSTest's gpt4 replies;
+``redirected`` and ``disclaimed`` as partial lowered held-out macro-F1 on XSTest, 0.720 to
+0.714, and chatgpt-refusals accuracy, 0.923 to 0.911.)
 With ``--write`` the fitted table replaces the block between the BEGIN/END WEIGHTS markers
 in ``pytest_carryon/heuristic.py``.
 Deterministic: full-batch L-BFGS from zero weights, so a rerun writes the same table.
