@@ -116,21 +116,9 @@ def fit(rows: Sequence[Row]) -> Weights:
     return [[round(float(c), DIGITS) + 0.0 for c in ws] for ws in w]
 
 
-def _scores(w: Weights, x: Sequence[float]) -> list[float]:
-    out = [0.0, 0.0, 0.0]
-    for v, wi in zip(x, w, strict=True):
-        if v:
-            for k in range(3):
-                out[k] += v * wi[k]
-    return out
-
-
 def predict(w: Weights, rows: Sequence[Row]) -> list[str]:
-    out: list[str] = []
-    for row in rows:
-        c, r, p = _scores(w, row.x)
-        out.append(decide((c, r, p), row.example.reply))
-    return out
+    scores = np.array([row.x for row in rows]) @ np.array(w)
+    return [decide(tuple(map(float, s)), row.example.reply) for s, row in zip(scores, rows, strict=True)]
 
 
 def report(name: str, rows: Sequence[Row], preds: Sequence[str]) -> str:
