@@ -624,13 +624,17 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     second_deflect = _has(_DEFLECT, second, words, _DEFLECT_GATE)
     digits = sum(map(head.count, "0123456789"))
     second_turn = _has(_SECOND_TURN, second)
+    # The decision handed back anywhere in the reply: once, or twice and more.
     deflections = _count_near_cues(_DEFLECT, text[:_LIST_CHARS], _DEFLECT_CUES, 2)
+    deflected = 1.0 if deflections else 0.0
     # Word classes count distinct words (one set intersection each), per 100 words of text.
     n_words = len(first_words) + len(later_tokens) or 1
     hedges = len(_HEDGE_WORDS & words) * 100 / n_words
     explains = len(_EXPLAIN_WORDS & words) * 100 / n_words
     grouped = len(_GROUP_WORDS & words) * 100 / n_words
     hedgy = 1.0 if hedges >= 2.5 else 0.0
+    explaining = 1.0 if explains >= 1 else 0.0
+    lecturing = 1.0 if grouped >= 1.5 else 0.0
     propers = len(_PROPER.findall(reply, 0, _LIST_CHARS)) * 100 / n_words
     specific = 1.0 if propers >= 2 else 0.0
     # Sentences after the first: how many say something about the subject rather than the conversation.
@@ -720,9 +724,9 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         second_turn,
         ai_first * second_turn,
         declined * second_turn,
-        1.0 if deflections else 0.0,
+        deflected,
         1.0 if deflections >= 1 else 0.0,
-        ai_first * (1.0 if deflections else 0.0),
+        ai_first * deflected,
         hedgy,
         1.0 if hedges >= 4 else 0.0,
         ai_first * hedgy,
@@ -745,12 +749,12 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         ai_first * content_many,
         1.0 if ai_first and not _NEGATION.search(first) else 0.0,
         1.0 if text.startswith(("no,", "no.")) else 0.0,
-        1.0 if explains >= 1 else 0.0,
+        explaining,
         1.0 if explains >= 2.5 else 0.0,
-        ai_first * (1.0 if explains >= 1 else 0.0),
-        1.0 if grouped >= 1.5 else 0.0,
+        ai_first * explaining,
+        lecturing,
         1.0 if grouped >= 3.5 else 0.0,
-        ai_first * (1.0 if grouped >= 1.5 else 0.0),
+        ai_first * lecturing,
     ]
 
 
