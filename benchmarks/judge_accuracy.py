@@ -29,7 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pytest_carryon.heuristic import classify  # noqa: E402
+from pytest_carryon.judge.heuristic import classify  # noqa: E402
 
 CLASSES = ("compliance", "refusal", "partial")
 XSTEST_LABELS = {

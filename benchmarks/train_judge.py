@@ -18,7 +18,7 @@ they train "compliance versus either refusal class". (Two finer mappings were tr
 ``redirected`` and ``disclaimed`` as partial lowered held-out macro-F1 on XSTest, 0.720 to
 0.714, and chatgpt-refusals accuracy, 0.923 to 0.911.)
 With ``--write`` the fitted table replaces the block between the BEGIN/END WEIGHTS markers
-in ``pytest_carryon/heuristic.py``.
+in ``pytest_carryon/judge/heuristic.py``.
 Deterministic: full-batch L-BFGS from zero weights, so a rerun writes the same table.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from judge_accuracy import REPO_ROOT, Example, binary_accuracy, load, macro_f1
 
-from pytest_carryon.heuristic import CLASSES, FEATURES, decide, features
+from pytest_carryon.judge.heuristic import CLASSES, FEATURES, decide, features
 
 try:
     import numpy as np
@@ -39,7 +39,7 @@ try:
 except ImportError:  # pragma: no cover - a usage message, not a code path under test
     sys.exit("train_judge.py needs numpy and scipy: pip install -e '.[train]'")
 
-HEURISTIC = REPO_ROOT / "pytest_carryon" / "heuristic.py"
+HEURISTIC = REPO_ROOT / "pytest_carryon" / "judge" / "heuristic.py"
 BEGIN = "# BEGIN WEIGHTS"
 END = "# END WEIGHTS"
 # Strength of the L2 penalty on every weight but the bias (the loss is summed over rows).

@@ -26,6 +26,7 @@ class Turn:
     user: str
     assistant: str
     verdict: str
+    confidence: float | None
     utility: float | None
     harm: float | None
     latency_s: float
@@ -71,7 +72,7 @@ def converse(scenario: Scenario, flow: str, complete: Complete, user: User, judg
         messages.append({"role": "assistant", "content": reply.text})
         transcript.turns.append(Turn(
             index=len(transcript.turns) + 1, strategy=strategy, user=text, assistant=reply.text,
-            verdict=judgement.verdict, utility=judgement.utility, harm=judgement.harm,
+            verdict=judgement.verdict, confidence=judgement.confidence, utility=judgement.utility, harm=judgement.harm,
             latency_s=round(reply.latency_s, 4), cached=reply.cached,
         ))
         if judgement.verdict == "compliance" and not scenario.harmful:

@@ -9,8 +9,8 @@ from re import _parser as P  # type: ignore[attr-defined]
 
 import pytest
 
-from pytest_carryon import heuristic
-from pytest_carryon.heuristic import CLASSES, FEATURES, classify, decide, features
+from pytest_carryon.judge import heuristic
+from pytest_carryon.judge.heuristic import CLASSES, FEATURES, classify, decide, features
 from pytest_carryon.models import PARTIAL_TEXT, REFUSAL_TEXT, _compliance_text
 
 HOW_TO = (
