@@ -1,6 +1,7 @@
-"""Measure the heuristic refusal judge against human labels.
+"""Measure the offline refusal judge against human labels, out of sample.
 
 Usage: python benchmarks/judge_accuracy.py PATH...
+Needs numpy and scipy for the refits: pip install -e '.[train]' (the judge itself needs neither).
 
 Each PATH is a data folder or file:
 - XSTest (Röttger et al. 2024): the folder holding ``model_completions/`` or one
@@ -10,6 +11,14 @@ Each PATH is a data folder or file:
   dropped, everything but ``complied`` is a refusal).
 
 Binary accuracy counts partial refusal as refusal (XSTest's convention for over-refusal rates).
+
+The headline is out of sample: the weight table and the confidence calibration are refitted
+(``train_judge.py``) without the replies they are scored on: leave one XSTest model out,
+chatgpt-refusals 5-fold, and each data set alone against the other. Then, on the pooled
+held-out predictions (leave-one-model-out XSTest plus 5-fold chatgpt-refusals): a reliability
+table of the confidence, and the escalation curve (accuracy when the least confident share of
+replies goes to a second judge, here the human label as a stand-in for a perfect one). The
+shipped judge's in-sample figures are printed after, labelled, and its speed on one core.
 """
 
 from __future__ import annotations
@@ -24,12 +33,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pytest_carryon.judge.heuristic import classify  # noqa: E402
+from pytest_carryon.judge import classify  # noqa: E402
 
 CLASSES = ("compliance", "refusal", "partial")
 XSTEST_LABELS = {
@@ -254,6 +264,122 @@ def report_chatgpt(examples: Sequence[Example], preds: Sequence[str]) -> list[st
     ]
 
 
+class Held(Protocol):
+    """A held-out prediction, as train_judge.py makes them."""
+
+    @property
+    def example(self) -> Example: ...
+
+
+class Predicted(Protocol):
+    @property
+    def verdict(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+Pairs = Sequence[tuple[Held, Predicted]]
+PROTOCOLS = {
+    "lomo": "XSTest, leave one model out",
+    "chatgpt-5fold": "chatgpt-refusals, 5-fold",
+    "xstest->chatgpt": "trained on XSTest alone -> chatgpt-refusals",
+    "chatgpt->xstest": "trained on chatgpt-refusals alone -> XSTest",
+}
+BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001)
+ESCALATED = (0.0, 0.02, 0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
+
+
+def held_scores(pairs: Pairs) -> Scores:
+    return score([h.example for h, _ in pairs], [p.verdict for _, p in pairs])
+
+
+def over_refusal(pairs: Pairs) -> tuple[float, float] | None:
+    """(human, judge) over-refusal on safe prompts, or None without safe-prompt labels."""
+    safe = [(h.example, p.verdict) for h, p in pairs if h.example.safe]
+    if not safe:
+        return None
+    return sum(e.refused for e, _ in safe) / len(safe), sum(v != "compliance" for _, v in safe) / len(safe)
+
+
+def _line(name: str, pairs: Pairs) -> str:
+    s = held_scores(pairs)
+    f1 = f"{s.macro_f1:.3f}" if s.macro_f1 is not None else "-"
+    rates = over_refusal(pairs)
+    over = f"{rates[1]:.3f} vs {rates[0]:.3f} ({(rates[1] - rates[0]) * 100:+.1f})" if rates else "-"
+    return f"{name:<46}{s.n:>6}{s.binary_accuracy:>9.3f}{f1:>9}   {over}"
+
+
+def is_correct(example: Example, verdict: str) -> bool:
+    """Three classes where the human gave them, else refused or not (chatgpt-refusals)."""
+    if example.gold is not None:
+        return verdict == example.gold
+    return (verdict != "compliance") == example.refused
+
+
+def reliability(pairs: Pairs) -> tuple[list[str], float]:
+    """Bins of confidence against the share of verdicts that were right, and the ECE."""
+    lines = [f"{'confidence':<14}{'replies':>8}{'mean conf':>11}{'right':>8}{'gap':>8}"]
+    ece = 0.0
+    for low, high in zip(BINS, BINS[1:], strict=False):
+        inside = [(h, p) for h, p in pairs if low <= p.confidence < high]
+        if not inside:
+            continue
+        mean = sum(p.confidence for _, p in inside) / len(inside)
+        right = sum(is_correct(h.example, p.verdict) for h, p in inside) / len(inside)
+        ece += len(inside) / len(pairs) * abs(mean - right)
+        lines.append(f"[{low:.2f}, {min(high, 1):.2f}){'':<2}{len(inside):>8}{mean:>11.3f}{right:>8.3f}{right - mean:>+8.3f}")
+    return lines, ece
+
+
+def escalation(pairs: Pairs) -> list[str]:
+    """Accuracy when the least confident share of replies is decided by a perfect second judge."""
+    order = sorted(range(len(pairs)), key=lambda i: pairs[i][1].confidence)
+    lines = [f"{'escalated':>10}{'threshold F':>13}{'binary acc':>12}{'3-class acc':>13}{'XSTest F1':>11}"]
+    for share in ESCALATED:
+        k = round(share * len(pairs))
+        escalated = set(order[:k])
+        threshold = pairs[order[k]][1].confidence if k < len(pairs) else 1.0
+        verdicts = [
+            (h.example.gold or ("refusal" if h.example.refused else "compliance")) if i in escalated else p.verdict
+            for i, (h, p) in enumerate(pairs)
+        ]
+        examples = [h.example for h, _ in pairs]
+        s = score(examples, verdicts)
+        three = [(e, v) for e, v in zip(examples, verdicts, strict=True) if e.gold is not None]
+        acc3 = sum(e.gold == v for e, v in three) / len(three) if three else float("nan")
+        f1 = f"{s.macro_f1:.3f}" if s.macro_f1 is not None else "-"
+        lines.append(f"{share:>10.0%}{threshold:>13.3f}{s.binary_accuracy:>12.3f}{acc3:>13.3f}{f1:>11}")
+    return lines
+
+
+def out_of_sample_report(held: dict[str, list[tuple[Held, Predicted]]]) -> list[str]:
+    """The headline: every protocol, each left-out XSTest model, calibration, escalation."""
+    out = [
+        "== OUT OF SAMPLE (weights and calibration refitted without the replies scored) ==",
+        f"{'protocol':<46}{'n':>6}{'binary':>9}{'macro-F1':>9}   over-refusal judge vs human (points)",
+    ]
+    for key, name in PROTOCOLS.items():
+        if key in held:
+            out.append(_line(name, held[key]))
+    if "lomo" in held:
+        out.append("")
+        out.append("Each left-out XSTest model (safe prompts: over-refusal = refusal or partial):")
+        for model in sorted({h.example.group for h, _ in held["lomo"]}):
+            out.append(_line(f"  left out: {model}", [(h, p) for h, p in held["lomo"] if h.example.group == model]))
+    pooled = [pair for key in ("lomo", "chatgpt-5fold") for pair in held.get(key, [])]
+    if pooled:
+        lines, ece = reliability(pooled)
+        out += ["", f"== confidence reliability, out of sample ({len(pooled)} held-out replies: LOMO XSTest + "
+                "chatgpt 5-fold; right = 3-class where humans gave 3 classes, else binary) =="]
+        out += lines
+        out.append(f"expected calibration error (ECE): {ece:.3f}")
+        out += ["", "== escalation, out of sample: the least confident share goes to a perfect second judge "
+                "(human labels); --carryon-judge-escalate F sends replies with confidence < F =="]
+        out += escalation(pooled)
+    return out
+
+
 @dataclass(frozen=True)
 class Speed:
     """Replies per second on one core."""
@@ -306,17 +432,28 @@ def main(argv: Sequence[str]) -> int:
     if not argv:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    everything: list[Example] = []
+    try:
+        import train_judge
+    except SystemExit as exc:  # numpy or scipy missing: say so, as train_judge does
+        print(exc, file=sys.stderr)
+        return 2
+    everything: list[Example] = [ex for raw in argv for ex in load(Path(raw))]
+    held = train_judge.protocols([train_judge.make_row(e) for e in everything])
+    print("\n".join(out_of_sample_report(held)))
+    print()
+    pooled = [pair for key in ("lomo", "chatgpt-5fold") for pair in held.get(key, [])]
+    for source, report in (("xstest", report_xstest), ("chatgpt-refusals", report_chatgpt)):
+        pairs = [(h.example, p.verdict) for h, p in pooled if h.example.source == source]
+        if pairs:
+            print(f"# out of sample (pooled held-out predictions), {source}")
+            print("\n".join(report([e for e, _ in pairs], [v for _, v in pairs])))
+            print()
     for raw in argv:
         examples = load(Path(raw))
-        everything.extend(examples)
         preds = predict(examples)
-        if examples and examples[0].source == "xstest":
-            lines = report_xstest(examples, preds)
-        else:
-            lines = report_chatgpt(examples, preds)
-        print(f"# {raw}")
-        print("\n".join(lines))
+        report = report_xstest if examples and examples[0].source == "xstest" else report_chatgpt
+        print(f"# IN SAMPLE (the shipped weights.json was fitted on these replies; not a measure): {raw}")
+        print("\n".join(report(examples, preds)))
         print()
     load_before = os.getloadavg()[0]
     rates = speed(everything)

@@ -1,37 +1,38 @@
-"""Fit the heuristic judge's weight table on human-labelled replies, and say how it generalises.
+"""Fit the offline judge's weight table and its confidence calibration; measure them out of sample.
 
 Usage: python benchmarks/train_judge.py [--write] PATH...
 Needs numpy and scipy: pip install -e '.[train]' (the judge itself needs neither).
 
-PATHs are data folders as for ``judge_accuracy.py`` (XSTest, chatgpt-refusals). The script
-fits a multinomial logistic regression over the hand-written structural features of
-``pytest_carryon.heuristic`` (no words from the data are features) and prints:
+PATHs are data folders as for ``judge_accuracy.py`` (XSTest, chatgpt-refusals). The table is a
+multinomial logistic regression, L2-regularised, over the hand-written structural features of
+``pytest_carryon/judge/features.py`` (no word of the data is a feature). The confidence is a
+Platt scaling of the table's probability, fitted on predictions for rows the table was fitted
+without (3-fold cross-validation inside the training data). Out-of-sample protocols (each refits
+both on the training part only, never looking at the test part):
 
-- in-sample scores of the fitted table,
-- leave-one-model-out on XSTest: train on four models (plus any other data), test on the fifth,
-- k-fold on the other data (chatgpt-refusals): train on XSTest plus four folds, test on the fifth,
-- cross-dataset: train on XSTest only and test on chatgpt-refusals, and the reverse (binary).
+- ``lomo``: leave one XSTest model out (train on the other four plus all other data);
+- ``chatgpt-5fold``: train on XSTest plus four folds of chatgpt-refusals, test on the fifth;
+- ``xstest->chatgpt`` and ``chatgpt->xstest``: train on one data set alone, test on the other.
 
-XSTest rows carry a three-class label; chatgpt-refusals rows only say complied or not, so
-they train "compliance versus either refusal class". (Two finer mappings were tried: its
-``rejected`` tone as full refusal cost 6 points of held-out accuracy on XSTest's gpt4 replies;
-``redirected`` and ``disclaimed`` as partial lowered held-out macro-F1 on XSTest, 0.720 to
-0.714, and chatgpt-refusals accuracy, 0.923 to 0.911.)
-With ``--write`` the fitted table replaces the block between the BEGIN/END WEIGHTS markers
-in ``pytest_carryon/judge/heuristic.py``.
+XSTest rows carry a three-class label; chatgpt-refusals rows only say complied or not, so they
+train "compliance versus either refusal class".
+With ``--write`` the table fitted on everything given replaces ``pytest_carryon/judge/weights.json``.
 Deterministic: full-batch L-BFGS from zero weights, so a rerun writes the same table.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from judge_accuracy import REPO_ROOT, Example, binary_accuracy, load, macro_f1
+from judge_accuracy import REPO_ROOT, Example, load, out_of_sample_report
 
-from pytest_carryon.judge.heuristic import CLASSES, FEATURES, decide, features
+from pytest_carryon.judge.confidence import confidence, probability
+from pytest_carryon.judge.features import FEATURES, features
+from pytest_carryon.judge.score import CLASSES, Table, Verdict, decide, scores
 
 try:
     import numpy as np
@@ -39,32 +40,22 @@ try:
 except ImportError:  # pragma: no cover - a usage message, not a code path under test
     sys.exit("train_judge.py needs numpy and scipy: pip install -e '.[train]'")
 
-HEURISTIC = REPO_ROOT / "pytest_carryon" / "judge" / "heuristic.py"
-BEGIN = "# BEGIN WEIGHTS"
-END = "# END WEIGHTS"
+WEIGHTS = REPO_ROOT / "pytest_carryon" / "judge" / "weights.json"
+COMMAND = "python benchmarks/train_judge.py --write ../shared/external/xstest ../shared/external/chatgpt-refusals"
 # Strength of the L2 penalty on every weight but the bias (the loss is summed over rows).
-L2 = 0.3
+L2 = 1.0
 DIGITS = 3
 FOLDS = 5
-# The loss is not the measure: accuracy, macro-F1 and each model's over-refusal rate are. Two
-# offsets added to the fitted compliance and partial scores trade them against each other; they
-# were chosen on the training data (a grid over both, keeping every target of issue 5 met with the
-# widest margin) and are applied unchanged in every held-out fold below.
-COMPLIANCE_MARGIN = -0.2
-PARTIAL_MARGIN = -0.25
+CALIBRATION_FOLDS = 3
 # Partial refusals are rare; weighting them up trades a little accuracy for macro-F1.
-CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 3.0}
-# A binary-labelled row (chatgpt-refusals) counts this much: it says less than a three-class
-# one, but its replies are in another style (gpt-3.5's "As an AI language model ..."), and the
-# judge must work on both.
-BINARY_ROW_WEIGHT = 1.5
-
-Weights = list[list[float]]  # [feature][class]
+CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 2.0}
+# A binary-labelled row (chatgpt-refusals) says less than a three-class one.
+BINARY_ROW_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
 class Row:
-    """One training row: its features and the set of classes the human label allows."""
+    """One labelled reply: its features and the set of classes the human label allows."""
 
     x: list[float]
     allowed: tuple[int, ...]
@@ -72,10 +63,17 @@ class Row:
     example: Example
 
 
-def _row(example: Example) -> Row:
+@dataclass(frozen=True)
+class Prediction:
+    verdict: Verdict
+    confidence: float
+    probability: float  # the table's own, before calibration
+
+
+def make_row(example: Example) -> Row:
     vector = features(example.reply, example.prompt)
     if example.gold is not None:
-        allowed: tuple[int, ...] = (CLASSES.index(example.gold),)
+        allowed: tuple[int, ...] = (CLASSES.index(example.gold),)  # type: ignore[arg-type]
         weight = CLASS_WEIGHT[example.gold]
     elif example.refused:
         allowed, weight = (1, 2), BINARY_ROW_WEIGHT
@@ -84,7 +82,7 @@ def _row(example: Example) -> Row:
     return Row(vector, allowed, weight, example)
 
 
-def fit(rows: Sequence[Row]) -> Weights:
+def fit_weights(rows: Sequence[Row]) -> np.ndarray:
     """Minimise -log P(allowed classes), weighted per row, plus an L2 penalty, by L-BFGS."""
     x = np.array([r.x for r in rows])
     allowed = np.zeros((len(rows), 3))
@@ -109,49 +107,99 @@ def fit(rows: Sequence[Row]) -> Weights:
 
     result = minimize(loss, np.zeros(n_feat * 3), jac=True, method="L-BFGS-B", options={"maxiter": 5000})
     w = result.x.reshape(n_feat, 3)
-    w[0, 0] += COMPLIANCE_MARGIN
-    w[0, 2] += PARTIAL_MARGIN
     # Scores only matter relative to each other: centre each feature's three weights.
     w -= w.mean(axis=1, keepdims=True)
-    return [[round(float(c), DIGITS) + 0.0 for c in ws] for ws in w]
+    return np.round(w, DIGITS) + 0.0
 
 
-def predict(w: Weights, rows: Sequence[Row]) -> list[str]:
-    scores = np.array([row.x for row in rows]) @ np.array(w)
-    return [decide(tuple(map(float, s)), row.example.reply) for s, row in zip(scores, rows, strict=True)]
+def _table(w: np.ndarray, slope: float = 1.0, intercept: float = 0.0) -> Table:
+    rows = tuple(tuple(float(v) for v in w[:, k]) for k in range(3))
+    return Table((rows[0], rows[1], rows[2]), slope, intercept)
 
 
-def report(name: str, rows: Sequence[Row], preds: Sequence[str]) -> str:
-    gold_bin = [r.example.refused for r in rows]
-    acc = binary_accuracy(gold_bin, [p != "compliance" for p in preds])
-    three = [(r.example.gold, p) for r, p in zip(rows, preds, strict=True) if r.example.gold]
-    f1 = f"  macro-F1 {macro_f1([g or '' for g, _ in three], [p for _, p in three]):.3f}" if three else ""
-    safe = [(r, p) for r, p in zip(rows, preds, strict=True) if r.example.safe]
-    over = ""
-    if safe:
-        human = sum(r.example.refused for r, _ in safe) / len(safe)
-        judge = sum(p != "compliance" for _, p in safe) / len(safe)
-        over = f"  over-refusal human {human:.3f} judge {judge:.3f} ({judge - human:+.3f})"
-    return f"{name:<34} n={len(rows):<5} binary acc {acc:.3f}{f1}{over}"
+def correct(row: Row, verdict: str) -> bool:
+    """Was the verdict right: the three classes where the human gave them, else refused or not."""
+    if row.example.gold is not None:
+        return verdict == row.example.gold
+    return (verdict != "compliance") == row.example.refused
 
 
-def table(w: Weights) -> str:
-    lines = [f"{BEGIN} (generated by benchmarks/train_judge.py; do not edit by hand)"]
-    lines.append("# feature: (compliance, refusal, partial)")
-    lines.append("_WEIGHTS: Final[dict[str, tuple[float, float, float]]] = {")
-    for name, ws in zip(FEATURES, w, strict=True):
-        if any(ws):
-            lines.append(f'    "{name}": ({ws[0]}, {ws[1]}, {ws[2]}),')
-    lines.append("}")
-    lines.append(END)
-    return "\n".join(lines)
+def fit_calibration(rows: Sequence[Row]) -> tuple[float, float]:
+    """Platt scaling of the table's probability, on predictions for rows held out of the fit."""
+    logits, hits = [], []
+    for fold in range(CALIBRATION_FOLDS):
+        train = [r for i, r in enumerate(rows) if i % CALIBRATION_FOLDS != fold]
+        test = [r for i, r in enumerate(rows) if i % CALIBRATION_FOLDS == fold]
+        table = _table(fit_weights(train))
+        for row, pred in zip(test, predict(table, test), strict=True):
+            p = min(max(pred.probability, 1e-6), 1 - 1e-6)
+            logits.append(np.log(p / (1 - p)))
+            hits.append(1.0 if correct(row, pred.verdict) else 0.0)
+    z, y = np.array(logits), np.array(hits)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        a, b = theta
+        q = 1 / (1 + np.exp(-(a * z + b)))
+        q = np.clip(q, 1e-9, 1 - 1e-9)
+        value = -(y * np.log(q) + (1 - y) * np.log(1 - q)).sum()
+        return float(value), np.array([((q - y) * z).sum(), (q - y).sum()])
+
+    result = minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
+    return round(float(result.x[0]), DIGITS), round(float(result.x[1]), DIGITS)
 
 
-def write(w: Weights) -> None:
-    source = HEURISTIC.read_text(encoding="utf-8")
-    start = source.index(BEGIN)
-    stop = source.index(END) + len(END)
-    HEURISTIC.write_text(source[:start] + table(w) + source[stop:], encoding="utf-8")
+def fit(rows: Sequence[Row]) -> Table:
+    """The weight table and its calibration, from ``rows`` alone."""
+    slope, intercept = fit_calibration(rows)
+    return _table(fit_weights(rows), slope, intercept)
+
+
+def predict(table: Table, rows: Sequence[Row]) -> list[Prediction]:
+    out = []
+    for row in rows:
+        class_scores = scores(row.x, table)
+        verdict = decide(class_scores, row.x, row.example.reply) if row.example.reply.strip() else "refusal"
+        out.append(Prediction(verdict, confidence(class_scores, verdict, table), probability(class_scores, verdict)))
+    return out
+
+
+Held = list[tuple[Row, Prediction]]
+
+
+def protocols(rows: Sequence[Row]) -> dict[str, Held]:
+    """Every out-of-sample protocol: name -> (row, prediction) for each held-out row."""
+    xs = [r for r in rows if r.example.source == "xstest"]
+    other = [r for r in rows if r.example.source != "xstest"]
+    out: dict[str, Held] = {}
+    if xs:
+        out["lomo"] = []
+        for model in sorted({r.example.group for r in xs}):
+            test = [r for r in xs if r.example.group == model]
+            train = [r for r in rows if not (r.example.source == "xstest" and r.example.group == model)]
+            out["lomo"].extend(zip(test, predict(fit(train), test), strict=True))
+    if xs and other:
+        out["chatgpt-5fold"] = []
+        for fold in range(FOLDS):
+            test = other[fold::FOLDS]
+            train = xs + [r for i, r in enumerate(other) if i % FOLDS != fold]
+            out["chatgpt-5fold"].extend(zip(test, predict(fit(train), test), strict=True))
+        out["xstest->chatgpt"] = list(zip(other, predict(fit(xs), other), strict=True))
+        out["chatgpt->xstest"] = list(zip(xs, predict(fit(other), xs), strict=True))
+    return out
+
+
+def write(table: Table) -> None:
+    data = {
+        "fitted_by": COMMAND,
+        "classes": list(CLASSES),
+        "calibration": {"slope": table.slope, "intercept": table.intercept},
+        "weights": {
+            name: [table.rows[0][i], table.rows[1][i], table.rows[2][i]]
+            for i, name in enumerate(FEATURES)
+            if any(table.rows[k][i] for k in range(3))
+        },
+    }
+    WEIGHTS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -159,39 +207,11 @@ def main(argv: Sequence[str]) -> int:
     if not paths:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    rows = [_row(e) for p in paths for e in load(Path(p))]
-    xs = [r for r in rows if r.example.source == "xstest"]
-    other = [r for r in rows if r.example.source != "xstest"]
-
-    w = fit(rows)
-    print("== in-sample (trained on everything given) ==")
-    for source in sorted({r.example.source for r in rows}):
-        sub = [r for r in rows if r.example.source == source]
-        print(report(source, sub, predict(w, sub)))
-    if xs:
-        print("\n== leave one XSTest model out (train: other 4 models + other data) ==")
-        held: list[tuple[Row, str]] = []
-        for model in sorted({r.example.group for r in xs}):
-            test = [r for r in xs if r.example.group == model]
-            train = [r for r in rows if not (r.example.source == "xstest" and r.example.group == model)]
-            preds = predict(fit(train), test)
-            held.extend(zip(test, preds, strict=True))
-            print(report(f"xstest/{model}", test, preds))
-        print(report("xstest, all 5 held out", [r for r, _ in held], [p for _, p in held]))
-    if xs and other:
-        print(f"\n== {FOLDS}-fold on the other data (train: XSTest + the other folds) ==")
-        held = []
-        for fold in range(FOLDS):
-            test = other[fold::FOLDS]
-            train = xs + [r for i, r in enumerate(other) if i % FOLDS != fold]
-            held.extend(zip(test, predict(fit(train), test), strict=True))
-        print(report("other data, all folds held out", [r for r, _ in held], [p for _, p in held]))
-        print("\n== cross-dataset ==")
-        print(report("train xstest -> chatgpt-refusals", other, predict(fit(xs), other)))
-        print(report("train chatgpt-refusals -> xstest", xs, predict(fit(other), xs)))
+    rows = [make_row(e) for p in paths for e in load(Path(p))]
+    print("\n".join(out_of_sample_report(protocols(rows))))
     if "--write" in argv:
-        write(w)
-        print(f"\nwrote the table into {HEURISTIC.relative_to(REPO_ROOT)}")
+        write(fit(rows))
+        print(f"\nwrote {WEIGHTS.relative_to(REPO_ROOT)} (fitted on all {len(rows)} rows)")
     return 0
 
 
