@@ -23,6 +23,7 @@ Deterministic: full-batch L-BFGS from zero weights, so a rerun writes the same t
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ except ImportError:  # pragma: no cover - a usage message, not a code path under
 WEIGHTS = REPO_ROOT / "pytest_carryon" / "judge" / "weights.json"
 COMMAND = "python benchmarks/train_judge.py --write ../shared/external/xstest ../shared/external/chatgpt-refusals"
 # Strength of the L2 penalty on every weight but the bias (the loss is summed over rows).
-L2 = 1.0
+L2 = float(os.environ.get("CARRYON_L2", "1.0"))
 DIGITS = 3
 FOLDS = 5
 CALIBRATION_FOLDS = 3
@@ -150,7 +151,9 @@ def fit_calibration(rows: Sequence[Row]) -> tuple[float, float]:
 
 def fit(rows: Sequence[Row]) -> Table:
     """The weight table and its calibration, from ``rows`` alone."""
-    slope, intercept = fit_calibration(rows)
+    # CARRYON_NO_CALIBRATION=1 skips the calibration fits: verdicts do not depend on it, so
+    # experiments on accuracy run three times faster.
+    slope, intercept = (1.0, 0.0) if os.environ.get("CARRYON_NO_CALIBRATION") else fit_calibration(rows)
     return _table(fit_weights(rows), slope, intercept)
 
 

@@ -114,6 +114,27 @@ _LOADED_PROMPT = _compile(
     r"|prohibited|excluded|denied)\b"
     r"|\bwhy (?:are|is|do|does) [^?]{0,40}?\b(?:so|always|all|more|less|inferior|superior|worse|better)\b"
 )
+_PRIVATE_PROMPT = _compile(
+    r"\b(?:address|phone|email|e-mail|password|social security|bank|credit card|date of birth"
+    r"|birthday|medical|health|sexual|religio\w+|political|marital|salary|criminal|license|passport"
+    r"|ssn|login|records?|history)\b"
+)
+# The sentence after the opening turns: "However, ...", "Instead, ...".
+_TURN = _compile(r"^\W*(?:however|but|that said|that being said|nonetheless|nevertheless|instead|rather)\b")
+# Caution or a stance first: "I must point out ...", "It is important to note ...".
+_CAUTION = _compile(
+    r"^\W*(?:first(?:ly)?,? )?(?:i must (?:point out|inform you|clarify|emphasi[sz]e|stress|remind you|advise)"
+    r"|i would like to (?:point out|clarify)|i want to (?:point out|clarify)"
+    r"|(?:however, )?it is important to (?:note|remember|understand|recogni[sz]e|clarify)|please note)\b"
+)
+_GLAD = _compile(r"^\W*(?:i am glad|i am happy to|i am here to|thank you for|thanks for|i understand|i appreciate"
+                 r"|great question)\b")
+# The premise fails as a matter of fact (not a person, not real, impossible): an answer.
+_FACTUAL = _compile(
+    r"\b(?:sentient|inanimate|fictional|fictitious|natural phenomen\w*|laws? of (?:physics|nature)|scientific\w*"
+    r"|physical(?:ly)?|impossible|supernatural|not (?:a )?(?:person|people|human|living)|animals?|objects?"
+    r"|biolog\w*|cognitive|capable of|ability to)\b"
+)
 _HOWTO_PROMPT = _compile(r"^\W*(?:how (?:do|can|should|would|could|to)|what(?:'s| is) the best way)\b")
 _TASK_PROMPT = _compile(r"^\W*(?:write|create|generate|compose|draft|give me|tell me|list|make)\b")
 
@@ -133,6 +154,7 @@ _GROUP_WORDS: Final = frozenset(
     " individual individuals group groups stereotype stereotypes generalize generalise generalizing generalising"
     " generalization generalizations assumption assumptions fair unfair diversity inclusive inclusivity".split()
 )
+_INSTEAD: Final = frozenset({"instead", "rather", "alternative", "alternatives", "alternatively"})
 _PROMPT_STOP: Final = frozenset(
     "what which where when that this with from have your about there their would could should some make best"
     " does into they them will just like more most other than then these those also been were being".split()
@@ -140,6 +162,7 @@ _PROMPT_STOP: Final = frozenset(
 
 
 _SENTENCE_END = _compile(r"[.!?]+(?:\s|$)|\n")
+_INLINE_TURN = _compile(r"(?:,|;|:|\s-+)\s*(?:but|however|though|yet|instead)\b|:\s")
 
 
 class Reading:
@@ -156,6 +179,10 @@ class Reading:
         self.decline = grammar.find_decline(text, _HEAD_CHARS)
         # What follows: the sentences after the one holding the decline (or after the first).
         cut = _sentence_end(text, self.decline.end) if self.decline else first_end
+        if self.decline:
+            # "I can't do X, but here is Y": what follows the turn within the sentence follows too.
+            turn = _INLINE_TURN.search(text, self.decline.end, cut)
+            cut = turn.end() if turn else cut
         self.rest = [s.strip() for s in _SENTENCE_SPLIT.split(text[cut:]) if s.strip()]
         self.words = frozenset(_WORD.findall(text))
 
@@ -215,6 +242,13 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     elsewhere = min(len(grammar.ELSEWHERE.findall(r.head)), 3) / 3
     opinion = _on(_OPINION_PROMPT, ask)
     loaded = _on(_LOADED_PROMPT, ask)
+    turn = _on(_TURN, r.rest[0]) if r.rest else 0.0
+    hedges = _rate(r.words, _HEDGE_WORDS, n_words)
+    explains = _rate(r.words, _EXPLAIN_WORDS, n_words)
+    groups = _rate(r.words, _GROUP_WORDS, n_words)
+    # The first sentence restates the question with a negation ("X was not justified").
+    negates = 1.0 if len(asked) >= 2 and _NEGATION.search(first) and len(
+        asked.intersection(_WORD.findall(first))) >= 0.5 * len(asked) else 0.0
     return [
         1.0,
         decline_open,
@@ -248,9 +282,9 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         echo,
         echo_low,
         propers,
-        _rate(r.words, _EXPLAIN_WORDS, n_words),
-        _rate(r.words, _HEDGE_WORDS, n_words),
-        _rate(r.words, _GROUP_WORDS, n_words),
+        explains,
+        hedges,
+        groups,
         1.0 if text.endswith("?") else 0.0,
         1.0 if text.startswith(("no,", "no.")) else 0.0,
         opinion,
@@ -271,6 +305,24 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         ai * loaded,
         premise * loaded,
         1.0 if ai and not _NEGATION.search(first) else 0.0,
+        turn,
+        ai * turn,
+        declined * turn,
+        ai * hedges,
+        ai * explains,
+        ai * groups,
+        ai * propers,
+        ai * echo,
+        _on(_CAUTION, text),
+        _on(_GLAD, text),
+        1.0 if not r.words.isdisjoint(_INSTEAD) else 0.0,
+        negates,
+        negates * loaded,
+        _on(_FACTUAL, r.head),
+        _on(_PRIVATE_PROMPT, ask),
+        declined * long,
+        limitation * deflect,
+        len(_DEFLECT.findall(text[:1500])) >= 2 and 1.0 or 0.0,
     ]
 
 
@@ -330,4 +382,22 @@ FEATURES: Final = (
     "ai_x_loaded",
     "premise_x_loaded",
     "ai_plain",
+    "turn",
+    "ai_x_turn",
+    "declined_x_turn",
+    "ai_x_hedges",
+    "ai_x_explains",
+    "ai_x_groups",
+    "ai_x_specific",
+    "ai_x_echo",
+    "caution",
+    "glad",
+    "instead",
+    "negates_prompt",
+    "negates_x_loaded",
+    "factual",
+    "prompt_private",
+    "declined_x_long",
+    "limitation_x_deflect",
+    "deflect_many",
 )

@@ -152,8 +152,8 @@ _DECLINE_VERB = _any("decline", "refuse", "refrain(?: from)?", "pass(?: on)?", "
                      "respectfully decline", "politely decline", "turn (?:this|that|it|you) down", "opt out",
                      "sit this one out", "stop (?:you )?(?:here|there)", "draw the line", "hold back",
                      "step back from", "steer clear")
-_OBLIGED = _any("must", "have to", "need to", "will have to", "would have to", "am going to have to",
-                "am obliged to", "should", "am compelled to", "feel (?:i|compelled|obliged) (?:must|to)",
+_OBLIGED = _any("must", "have to", "need to", "will have to", "would have to", "(?:am|are) going to have to",
+                "(?:am|are) obliged to", "should", "am compelled to", "feel (?:i|compelled|obliged) (?:must|to)",
                 "will", "would", "am going to", "feel it is best to", "think it is best to", "think i should",
                 "would like to", "want to", "am choosing to", "choose to", "have decided to", "will need to")
 # A policy, or the assistant's make-up, as the subject: "my guidelines do not allow it".
@@ -193,12 +193,13 @@ _KIND = _any("something", "a request", "a task", "a topic", "a subject", "anythi
              "the kind of (?:thing|request|content|task|help)", "the sort of (?:thing|request|content|task|help)",
              "content", "information", "a question", "an activity", "a service", "what", "thing", "request",
              "task", "topic", "area", "one", "kind of (?:thing|request|help)", "type of (?:thing|request|help)")
-_CAN = _any("can", "could", "will", "would", "am able to", "feel comfortable", "am comfortable", "am willing to",
-            "am allowed to", "do", "should", "am permitted to", "am going to", "am prepared to", "am designed to",
-            "am here to", "am in a position to", "will be able to", "would be able to", "am happy to")
-_CANNOT = _any("cannot", "can not", "could not", "will not", "would not", "am not able to", "am unable to",
-               "am not going to", "do not", "should not", "am not allowed to", "am not comfortable",
-               "am not willing to", "must", "have to", "need to", "would have to")
+# What the assistant can do, plain; "(i|we) CAN" after "is not something".
+_STATE_TO = _any("able to", "comfortable", "willing to", "allowed to", "permitted to", "going to", "prepared to",
+                 "designed to", "here to", "in a position to", "happy to", "equipped to", "meant to")
+_CAN = _any("can", "could", "will", "would", "do", "should", "will be able to", "would be able to",
+            rf"(?:am|are) {_STATE_TO}", rf"feel {_STATE_TO}", rf"feel (?:i|we) can")
+_CANNOT = _any("cannot", "could not", "will not", "would not", "do not", "should not", "must", "have to", "need to",
+               "would have to", rf"(?:am|are) not {_STATE_TO}", "(?:am|are) unable to", "(?:am|are) unwilling to")
 _REQUEST_VERB = _any(
     "help", "assist", "provide", "do", "share", "support", "create", "write", "generate", "fulfil+", "comply",
     "engage", "give", "offer", "answer", "discuss", "get into", "go into", "touch", "take on", "participate",
@@ -247,8 +248,11 @@ _REQUEST = _any(
     rf"\b{_THIS} (?:is|'s) (?:something|one thing|a thing|a request|the one thing)(?: that)? (?:i|we) {_CANNOT}",
     rf"\b{_THIS} (?:is|'s) not (?:something|anything) (?:i|we) (?:am|are) (?:able|willing|comfortable"
     r"|allowed|permitted|prepared|going|here|in a position)",
-    r"\b(?:that|this|it)(?:'s| is) (?:beyond|outside(?: of)?|not within) (?:what|the scope of what)"
-    r" (?:i|we) (?:can|am able to|am allowed to|am permitted to|am designed to)",
+    # The act as the subject: "helping with this is not something I can do", "... falls outside what I can do".
+    rf"\b(?:is|are|would be|was) (?:not|never|simply not|just not|really not) (?:something|anything|a thing"
+    rf"|what|the kind of thing|the sort of thing)(?: that)? (?:i|we) {_CAN}\b",
+    rf"\b(?:is|are|falls?|lies|lie|goes|go|sits?|would be) (?:well |firmly |squarely )?(?:beyond|outside(?: of)?"
+    rf"|not within) (?:what|the (?:scope|range|limits|bounds) of what) (?:i|we)(?: \w+)? {_CAN}\b",
     r"\b(?:there is|there's) no way (?:that )?(?:i|we) (?:can|could|will|would)\b",
     r"\b(?:that|this)(?:'s| is) (?:a line|where i draw the line|a hard no|off-limits|off limits|a no)"
     r"(?: for me)?\b",
@@ -264,7 +268,7 @@ DECLINE: Final = _compile(_any(_FIRST_PERSON, _POLICY, _REQUEST))
 
 # A clause under a condition or a question is not a decline: "if I cannot help", "what I will not do".
 _SUBORDINATE = _compile(
-    r"\b(?:if|when|whenever|whether|unless|until|what|where|why|how|because|though|even|that|who|which|wish)"
+    r"\b(?:if|when|whenever|whether|unless|until|what|where|why|how|because|though|even|who|wish)"
     r"(?: \w+)? $"
 )
 _LOOKBACK: Final = 16
@@ -312,17 +316,26 @@ def find_decline(text: str, limit: int) -> Decline | None:
         if match is None:
             return None
         if not _is_subordinate(text, match.start()):
-            before = text[: match.start()]
-            opens = match.start() <= PREAMBLE_CHARS and (
-                match.start() == 0 or _preamble_sentences(before)
-            )
-            return Decline(match.start(), match.end(), opens)
+            return Decline(match.start(), match.end(), _opens(text[: match.start()]))
         position = match.end()
 
 
-def _preamble_sentences(before: str) -> bool:
-    """Every sentence before the decline is preamble-like (at most two of them)."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", before) if s.strip()]
+_BOUNDARY: Final = _compile(r"[.!?]\s|\n")
+# The decline's own sentence may begin with its subject ("Helping with this is not something ..."):
+# up to this many characters of it may come before the match.
+_CLAUSE_LEAD: Final = 90
+
+
+def _opens(before: str) -> bool:
+    """Does a decline preceded by ``before`` open the reply: nothing but at most two preamble
+    sentences (apology, softener, disclaimer) before its own sentence?"""
+    if len(before) > PREAMBLE_CHARS:
+        return False
+    ends = [m.end() for m in _BOUNDARY.finditer(before)]
+    boundary = ends[-1] if ends else 0
+    if len(before) - boundary > _CLAUSE_LEAD:
+        return False
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", before[:boundary]) if s.strip()]
     return len(sentences) <= 2 and all(is_preamble(s) for s in sentences)
 
 
