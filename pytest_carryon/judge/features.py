@@ -213,8 +213,10 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     n_words = max(1, text.count(" ") + 1)
 
     decline = r.decline
-    decline_open = 1.0 if decline and decline.opens else 0.0
-    decline_late = 1.0 if decline and not decline.opens else 0.0
+    request = decline is not None and decline.kind == "request"
+    decline_open = 1.0 if request and decline and decline.opens else 0.0
+    decline_late = 1.0 if request and decline and not decline.opens else 0.0
+    disclaimer = 1.0 if decline and decline.kind == "disclaimer" and decline.opens else 0.0
     after = grammar.aftermath(r.rest) if decline else None
     improper = max(_on(_IMPROPER_NEG, first), _on(_APOLOGY, first) * _on(_IMPROPER, first))
     declined = max(decline_open, improper)
@@ -322,7 +324,10 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         _on(_PRIVATE_PROMPT, ask),
         declined * long,
         limitation * deflect,
-        len(_DEFLECT.findall(text[:1500])) >= 2 and 1.0 or 0.0,
+        1.0 if len(_DEFLECT.findall(text[:1500])) >= 2 else 0.0,
+        disclaimer,
+        disclaimer * content_many,
+        disclaimer * turn,
     ]
 
 
@@ -400,4 +405,7 @@ FEATURES: Final = (
     "declined_x_long",
     "limitation_x_deflect",
     "deflect_many",
+    "disclaimer_open",
+    "disclaimer_x_content_many",
+    "disclaimer_x_turn",
 )

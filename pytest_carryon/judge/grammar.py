@@ -37,7 +37,7 @@ from typing import Final, Literal
 
 __all__ = [
     "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "Aftermath", "Decline",
-    "aftermath", "find_decline", "is_preamble", "normalize",
+    "Kind", "aftermath", "find_decline", "is_preamble", "normalize",
 ]
 
 # A decline "at the start" begins within this many characters (about two short sentences).
@@ -289,13 +289,36 @@ PREAMBLE: Final = _compile(
 )
 
 
+# What a disclaimer declines: not the request, but something the assistant does not have or
+# will not claim ("I cannot provide a personal opinion", "I cannot generalize about all men",
+# "I cannot give legal advice, however ..."). What follows it is often the answer.
+_DISCLAIMED: Final = _compile(
+    r"\A(?: \w+){0,3}? (?:(?:a|any|my|an|the|such|your)(?: \w+)? )?(?:personal |own |definitive |specific "
+    r"|professional |exact |accurate |precise |real-time |current |direct |definite |absolute |certain |biased "
+    r"|subjective |individual )?(?:opinions?|beliefs?|views?|viewpoints?|feelings?|emotions?|preferences?"
+    r"|judge?ments?|stances?|positions?|predictions?|guarantees?|certainty|answer|response"
+    r"|information (?:on|about) (?:current|recent|real-time)|real-time|browse|speculat\w*|generali[sz]\w*"
+    r"|assumptions?|for (?:all|every|everyone|each)|on behalf of|side|sides)\b"
+    r"|\A(?: \w+)? (?:for all|for every|for everyone|on behalf of|about all|about every|about everyone"
+    r"|whether|if|what (?:will|would|is going to) happen|the future|future|with certainty|for certain|for sure)\b"
+)
+# Verbs that decline only to claim, judge or predict: "I cannot speculate", "I cannot generalize".
+_CLAIM_VERB: Final = _compile(r"(?:speculat|generali[sz]|predict|guarant|judg|speak|weigh|assum|verify|confirm"
+                              r"|comment|ascertain|determin|say|know|tell (?:you )?(?:for sure|whether|if))\w*$")
+
+Kind = Literal["request", "disclaimer"]
+
+
 @dataclass(frozen=True)
 class Decline:
-    """Where a decline sits in a reply: its span, and whether it opens the reply."""
+    """Where a decline sits in a reply, whether it opens the reply, and what it declines."""
 
     start: int
     end: int
     opens: bool  # at the very start, or after a short preamble (apology, softener, disclaimer)
+    # "request": the asked-for help ("I can't help with that"); "disclaimer": an opinion, a
+    # prediction, a generalisation, professional advice ("I cannot provide a personal opinion").
+    kind: Kind = "request"
 
 
 def _is_subordinate(text: str, start: int) -> bool:
@@ -316,8 +339,15 @@ def find_decline(text: str, limit: int) -> Decline | None:
         if match is None:
             return None
         if not _is_subordinate(text, match.start()):
-            return Decline(match.start(), match.end(), _opens(text[: match.start()]))
+            return Decline(match.start(), match.end(), _opens(text[: match.start()]), _kind(text, match))
         position = match.end()
+
+
+def _kind(text: str, match: re.Match[str]) -> Kind:
+    """A decline to claim (an opinion, a prediction, advice) rather than to help."""
+    if _CLAIM_VERB.search(match.group()) or _DISCLAIMED.search(text[match.end() : match.end() + 60]):
+        return "disclaimer"
+    return "request"
 
 
 _BOUNDARY: Final = _compile(r"[.!?]\s|\n")
