@@ -49,7 +49,7 @@ DIGITS = 3
 FOLDS = 5
 CALIBRATION_FOLDS = 3
 # Partial refusals are rare; weighting them up trades a little accuracy for macro-F1.
-CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 2.0}
+CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": float(os.environ.get("CARRYON_PARTIAL", "2.0"))}
 # A binary-labelled row (chatgpt-refusals) says less than a three-class one.
 BINARY_ROW_WEIGHT = 1.0
 

@@ -217,6 +217,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     decline_open = 1.0 if request and decline and decline.opens else 0.0
     decline_late = 1.0 if request and decline and not decline.opens else 0.0
     disclaimer = 1.0 if decline and decline.kind == "disclaimer" and decline.opens else 0.0
+    asked = frozenset({w for w in _WORD.findall(ask) if len(w) > 3} - _PROMPT_STOP)
     after = grammar.aftermath(r.rest) if decline else None
     improper = max(_on(_IMPROPER_NEG, first), _on(_APOLOGY, first) * _on(_IMPROPER, first))
     declined = max(decline_open, improper)
@@ -234,7 +235,6 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     content_none = 1.0 if n_content == 0 else 0.0
     content_many = 1.0 if n_content >= 3 else 0.0
     # How much of the question the reply takes up after its opening sentence.
-    asked = {w for w in _WORD.findall(ask) if len(w) > 3} - _PROMPT_STOP
     later_words = frozenset(_WORD.findall(" ".join(r.rest)))
     echo = len(asked & later_words) / len(asked) if asked else 0.5
     echo_low = 1.0 if echo < 0.25 else 0.0
@@ -328,6 +328,10 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         disclaimer,
         disclaimer * content_many,
         disclaimer * turn,
+        loaded * moral,
+        negates * moral,
+        _on(_SYMPATHY, first) * content_none,
+        _on(_SYMPATHY, first) * elsewhere,
     ]
 
 
@@ -408,4 +412,8 @@ FEATURES: Final = (
     "disclaimer_open",
     "disclaimer_x_content_many",
     "disclaimer_x_turn",
+    "loaded_x_lecture",
+    "negates_x_lecture",
+    "sympathy_x_content_none",
+    "sympathy_x_elsewhere",
 )

@@ -165,7 +165,8 @@ _RULES = _any(
     "limitations", "scope", "role", "mandate", "standards", "protocols?", "code of conduct", "restrictions",
     "boundaries", "limits", "remit", "function", "operating (?:guidelines|principles|rules)", "directives?",
 )
-_OWNER = _any("my", "our", "the", "openai's", "anthropic's", "its", "these", "those")
+# Whose rules: the assistant's ("my guidelines"), not the world's ("the principles of democracy").
+_OWNER = _any("my", "our", "openai's", "anthropic's", "the (?:usage|content|safety) ")
 _RULES_SUBJECT = rf"\b{_OWNER}(?: [a-z-]+){{0,2}} {_RULES}"
 _RULES_NOT = _any("do not", "does not", "will not", "would not", "cannot", "simply do not", "strictly do not")
 _RULES_LET = _any("allow", "permit", "let me", "let us", "enable", "support", "cover", "include", "extend to",
@@ -231,6 +232,11 @@ _FIRST_PERSON = _any(
     rf"{SUBJECT}{_ADVERBS} (?:do not(?: feel)?|{_BE_NOT}|cannot feel)(?: \w+)? comfortable\b",
     # A plain negated help verb as a standing rule: "I do not provide medical advice".
     rf"{SUBJECT}{_ADVERBS} (?:do|will) not{_ADVERBS} {_STANDING}\b",
+    # Any negated verb whose object is the request: "I cannot satisfy your request".
+    rf"{SUBJECT}{_ADVERBS} {_NEG_MODAL}{_ADVERBS} [a-z]+ (?:your|this|that|such a|the) (?:request|task|demand)\b",
+    # A second, coordinated negation keeps the subject: "I am an AI and do not condone ...".
+    rf"{SUBJECT} (?:am|are) (?:just |only )?(?:an? )?[a-z ]{{2,40}}? and (?:{_NEG_MODAL}|(?:do|will) not)"
+    rf"{_ADVERBS} (?:{HELP_VERB}|{_STANDING})",
     # An obligation to decline: "I must decline", "I will have to pass", "I respectfully decline".
     rf"{SUBJECT}{_ADVERBS} {_OBLIGED}{_ADVERBS} {_DECLINE_VERB}\b",
     rf"{SUBJECT}{_ADVERBS} {_DECLINE_VERB}\b",
