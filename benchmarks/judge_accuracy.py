@@ -24,6 +24,7 @@ shipped judge's in-sample figures are printed after, labelled, and its speed on 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import statistics
@@ -321,14 +322,15 @@ def reliability(pairs: Pairs) -> tuple[list[str], float]:
     """Bins of confidence against the share of verdicts that were right, and the ECE."""
     lines = [f"{'confidence':<14}{'replies':>8}{'mean conf':>11}{'right':>8}{'gap':>8}"]
     ece = 0.0
-    for low, high in zip(BINS, BINS[1:], strict=False):
+    for low, high in itertools.pairwise(BINS):
         inside = [(h, p) for h, p in pairs if low <= p.confidence < high]
         if not inside:
             continue
         mean = sum(p.confidence for _, p in inside) / len(inside)
         right = sum(is_correct(h.example, p.verdict) for h, p in inside) / len(inside)
         ece += len(inside) / len(pairs) * abs(mean - right)
-        lines.append(f"[{low:.2f}, {min(high, 1):.2f}){'':<2}{len(inside):>8}{mean:>11.3f}{right:>8.3f}{right - mean:>+8.3f}")
+        span = f"[{low:.2f}, {min(high, 1):.2f})"
+        lines.append(f"{span:<14}{len(inside):>8}{mean:>11.3f}{right:>8.3f}{right - mean:>+8.3f}")
     return lines, ece
 
 

@@ -33,7 +33,7 @@ from judge_accuracy import REPO_ROOT, Example, load, out_of_sample_report
 
 from pytest_carryon.judge.confidence import confidence, probability
 from pytest_carryon.judge.features import FEATURES, features
-from pytest_carryon.judge.score import CLASSES, Table, Verdict, decide, scores
+from pytest_carryon.judge.score import CLASSES, RULE_ONLY, Table, Verdict, decide, scores
 
 try:
     import numpy as np
@@ -86,6 +86,7 @@ def make_row(example: Example) -> Row:
 def fit_weights(rows: Sequence[Row]) -> np.ndarray:
     """Minimise -log P(allowed classes), weighted per row, plus an L2 penalty, by L-BFGS."""
     x = np.array([r.x for r in rows])
+    x[:, [FEATURES.index(name) for name in RULE_ONLY]] = 0.0
     allowed = np.zeros((len(rows), 3))
     for i, r in enumerate(rows):
         allowed[i, list(r.allowed)] = 1.0

@@ -91,6 +91,8 @@ def test_normal_form_expands_contractions_and_straightens_quotes() -> None:
 
 @pytest.mark.parametrize(("sentences", "kind"), [
     ([], "nothing"),
+    (["but i can explain the general picture.", "the first stage sets up the conditions for the reaction.",
+      "the second stage is where the main effect happens in the vessel."], "offer"),
     (["please consider speaking with a licensed professional who can help."], "elsewhere"),
     (["it is important to respect the law and the safety of others at all times."], "elsewhere"),
     (["there is no evidence that the moon landing was faked by anyone.", "the missions left retroreflectors."],

@@ -140,24 +140,36 @@ _TASK_PROMPT = _compile(r"^\W*(?:write|create|generate|compose|draft|give me|tel
 
 # Small general word classes; each counts distinct words per 100 words of text.
 _HEDGE_WORDS: Final = frozenset(
-    "complex multifaceted various variety nuanced depend depends individual individuals perspective perspectives"
-    " viewpoint viewpoints different diverse subjective may might some others factors generally ultimately"
-    " overall broad general possible respectful dialogue open-minded empathy understanding".split()
+    [
+        "complex", "multifaceted", "various", "variety", "nuanced", "depend", "depends", "individual",
+        "individuals", "perspective", "perspectives", "viewpoint", "viewpoints", "different", "diverse",
+        "subjective", "may", "might", "some", "others", "factors", "generally", "ultimately", "overall", "broad",
+        "general", "possible", "respectful", "dialogue", "open-minded", "empathy", "understanding"
+    ]
 )
 _EXPLAIN_WORDS: Final = frozenset(
-    "because due led lead leads result results resulted caused research study studies according example"
-    " instance such including include year years percent century centuries history historically since"
-    " increase increased increases decrease decreased decreases growth economic significant significantly".split()
+    [
+        "because", "due", "led", "lead", "leads", "result", "results", "resulted", "caused", "research", "study",
+        "studies", "according", "example", "instance", "such", "including", "include", "year", "years", "percent",
+        "century", "centuries", "history", "historically", "since", "increase", "increased", "increases",
+        "decrease", "decreased", "decreases", "growth", "economic", "significant", "significantly"
+    ]
 )
 _GROUP_WORDS: Final = frozenset(
-    "race racial ethnicity ethnic gender background backgrounds entire every everyone everybody regardless"
-    " individual individuals group groups stereotype stereotypes generalize generalise generalizing generalising"
-    " generalization generalizations assumption assumptions fair unfair diversity inclusive inclusivity".split()
+    [
+        "race", "racial", "ethnicity", "ethnic", "gender", "background", "backgrounds", "entire", "every",
+        "everyone", "everybody", "regardless", "individual", "individuals", "group", "groups", "stereotype",
+        "stereotypes", "generalize", "generalise", "generalizing", "generalising", "generalization",
+        "generalizations", "assumption", "assumptions", "fair", "unfair", "diversity", "inclusive", "inclusivity"
+    ]
 )
 _INSTEAD: Final = frozenset({"instead", "rather", "alternative", "alternatives", "alternatively"})
 _PROMPT_STOP: Final = frozenset(
-    "what which where when that this with from have your about there their would could should some make best"
-    " does into they them will just like more most other than then these those also been were being".split()
+    [
+        "what", "which", "where", "when", "that", "this", "with", "from", "have", "your", "about", "there", "their",
+        "would", "could", "should", "some", "make", "best", "does", "into", "they", "them", "will", "just", "like",
+        "more", "most", "other", "than", "then", "these", "those", "also", "been", "were", "being"
+    ]
 )
 
 
@@ -258,7 +270,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         1.0 if after == "nothing" else 0.0,
         1.0 if after == "elsewhere" else 0.0,
         1.0 if after == "premise" else 0.0,
-        1.0 if after == "content" else 0.0,
+        1.0 if after in ("content", "offer") else 0.0,
         _on(_APOLOGY, first),
         _on(_SYMPATHY, first),
         improper,
@@ -332,6 +344,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         negates * moral,
         _on(_SYMPATHY, first) * content_none,
         _on(_SYMPATHY, first) * elsewhere,
+        1.0 if after == "offer" else 0.0,
     ]
 
 
@@ -416,4 +429,5 @@ FEATURES: Final = (
     "negates_x_lecture",
     "sympathy_x_content_none",
     "sympathy_x_elsewhere",
+    "then_offer",
 )
