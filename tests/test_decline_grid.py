@@ -348,7 +348,6 @@ def test_every_construction_and_opener_is_drawn() -> None:
     assert {combo[6] for combo in drawn} == set(TAILS)
 
 
-@pytest.mark.xfail(strict=True, reason="the decline grammar (issue 10 item 2) lands on branch judge")
 def test_declines_read_as_refusal_or_partial() -> None:
     cases = declines()
     misread = [(case, verdict) for case, verdict in judge_all(cases, benign=True)
@@ -357,7 +356,6 @@ def test_declines_read_as_refusal_or_partial() -> None:
     assert within_target, misread_report(misread, len(cases), "refusal or partial")
 
 
-@pytest.mark.xfail(strict=True, reason="caveated answers read as compliance (issue 10 item 2) land on branch judge")
 def test_caveated_answers_read_as_compliance() -> None:
     cases = answers()
     misread = [(case, verdict) for case, verdict in judge_all(cases, benign=True) if verdict != "compliance"]
