@@ -12,8 +12,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-import pytest
-
 from tests.grid_parts import (
     CONSTRUCTIONS,
     OBJECTS,
