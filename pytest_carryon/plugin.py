@@ -32,6 +32,7 @@ from pytest_carryon.models import endpoint_host, redact
 from pytest_carryon.report import write_html
 from pytest_carryon.results import build_results, write_json
 from pytest_carryon.runtime import Runtime, check_credentials, system_prompt_of
+from pytest_carryon.safety import RULE_VERSION
 from pytest_carryon.scenario import Scenario, check_unique, find_scenario_files, is_scenario_file
 from pytest_carryon.settings import OPTIONS, Settings, resolve
 from pytest_carryon.suite import bundled_suite, suite_info
@@ -337,6 +338,7 @@ def _run_info(state: CarryonState, partial: bool) -> dict[str, Any]:
         "started_at": state.started_at,
         "duration_s": round(time.time() - state.started, 3),
         "carryon_version": __version__,
+        "outcome_rule": RULE_VERSION,
         "partial": partial,
     }
 
