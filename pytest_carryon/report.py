@@ -258,18 +258,36 @@ class Chart:
     turns: tuple[tuple[float, int], ...]  # x, turn number
     grid: tuple[tuple[float, int], ...]  # y, percent
     series: tuple[Series, ...]
+    kind: str = "model"  # what one line is: a model or a flow
 
 
-def _curve(summary: Mapping[str, Any] | None) -> tuple[list[float | None], list[Any]]:
-    benign = _section(summary, "benign")
-    return list(benign.get("help_by_turn") or []), list((benign.get("ci95") or {}).get("help_by_turn") or [])
+def _curves(groups: Mapping[str, Any], section: str, name: str) -> dict[str, tuple[list[float | None], list[Any]]]:
+    """Per group, one summary list (`help_by_turn`, `held_by_turn`) and its intervals."""
+    curves = {}
+    for group, summary in groups.items():
+        block = _section(summary, section)
+        curves[str(group)] = (list(block.get(name) or []), list((block.get("ci95") or {}).get(name) or []))
+    return curves
 
 
 def _chart(results: Mapping[str, Any], baseline: Mapping[str, Any] | None) -> Chart | None:
-    models = results.get("by_model") or {}
-    base_models = (baseline or {}).get("by_model") or {}
-    curves = {m: _curve(s) for m, s in models.items()}
-    base_curves = {m: _curve(base_models[m]) for m in models if m in base_models}
+    """The recovery curve: help_by_turn per model."""
+    return _curve_chart(results, baseline, "by_model", "benign", "help_by_turn")
+
+
+def _erosion(results: Mapping[str, Any], baseline: Mapping[str, Any] | None, by: str) -> Chart | None:
+    """The erosion curve: held_by_turn per model (by="by_model") or per flow (by="by_flow")."""
+    return _curve_chart(results, baseline, by, "harmful", "held_by_turn")
+
+
+def _curve_chart(
+    results: Mapping[str, Any], baseline: Mapping[str, Any] | None, by: str, section: str, name: str
+) -> Chart | None:
+    groups = results.get(by) or {}
+    # Groups with nothing to draw (no conversation of this label) get no line.
+    curves = {g: c for g, c in _curves(groups, section, name).items() if c[0]}
+    base_all = _curves((baseline or {}).get(by) or {}, section, name)
+    base_curves = {g: base_all[g] for g in curves if g in base_all and base_all[g][0]}
     longest = max([len(c) for c, _ in [*curves.values(), *base_curves.values()]], default=0)
     if longest == 0:
         return None
@@ -296,11 +314,14 @@ def _chart(results: Mapping[str, Any], baseline: Mapping[str, Any] | None) -> Ch
         return Series(name, color, " ".join(f"{px},{py}" for px, py, _ in pts), tuple(pts), dashed, band)
 
     lines: list[Series] = []
-    for i, model in enumerate(sorted(models)):
+    # Colours follow the sorted groups, drawn or not, so a model keeps its colour in every chart.
+    for i, group in enumerate(sorted(str(g) for g in groups)):
+        if group not in curves:
+            continue
         color = PALETTE[i % len(PALETTE)]
-        if model in base_curves:
-            lines.append(series(model, *base_curves[model], color, True))
-        lines.append(series(model, *curves[model], color, False))
+        if group in base_curves:
+            lines.append(series(group, *base_curves[group], color, True))
+        lines.append(series(group, *curves[group], color, False))
     return Chart(
         width,
         height,
@@ -311,6 +332,7 @@ def _chart(results: Mapping[str, Any], baseline: Mapping[str, Any] | None) -> Ch
         turns=tuple((x(t), t) for t in range(1, longest + 1)),
         grid=tuple((y(p / 100), p) for p in (0, 25, 50, 75, 100)),
         series=tuple(lines),
+        kind=by.removeprefix("by_"),
     )
 
 
@@ -510,6 +532,8 @@ def render_html(
         summary=results.get("summary") or {},
         cards=_cards(results, baseline, diff),
         chart=_chart(results, baseline),
+        erosion=_erosion(results, baseline, "by_model"),
+        erosion_flows=_erosion(results, baseline, "by_flow"),
         columns=TABLE_COLUMNS,
         tables=[
             (
