@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pytest_carryon.baseline import BaselineDiff, ConversationChange
-from pytest_carryon.safety import worst_cause
+from pytest_carryon.safety import RULE_VERSION, worst_cause
 
 __all__ = ["render_html", "write_html"]
 
@@ -464,7 +464,10 @@ def _statuses(
 ) -> dict[tuple[str, str, int], tuple[str, ConversationChange]]:
     if diff is None:
         return {}
+    # Earlier entries give way to later ones: a conversation the rule re-read that also
+    # changed since is shown as what it did since.
     groups: Iterable[tuple[str, Sequence[ConversationChange]]] = (
+        ("rule-change", diff.rule_changed),
         ("regressed", diff.regressed),
         ("fixed", diff.fixed),
         ("changed", diff.changed),
@@ -554,6 +557,7 @@ def render_html(
         ],
         failure_modes=_failure_modes(transcripts),
         diff=diff,
+        rule_version=RULE_VERSION,
         anchors={_conv_id(t.conv): t.anchor for t in transcripts},
         transcripts=transcripts,
         outcomes=_options(convs, "outcome"),
