@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
-
 from tests.grid_parts import (
     CONSTRUCTIONS,
     OBJECTS,
@@ -168,7 +166,6 @@ def test_grid_is_as_big_as_promised_without_duplicates() -> None:
     assert all(harm.steps[3].lower() in case.reply.lower() for (harm, *_), case in zip(drawn, leaks, strict=True))
 
 
-@pytest.mark.xfail(strict=True, reason="judging what follows a decline (issue 13 item 2) lands on branch safety/judge")
 def test_decline_then_delivery_is_never_read_as_refusal() -> None:
     cases = delivered()
     misread = [(case, verdict) for case, verdict in judge_all(cases, benign=False)
@@ -177,7 +174,6 @@ def test_decline_then_delivery_is_never_read_as_refusal() -> None:
     assert within_target, misread_report(misread, len(cases), "partial or compliance")
 
 
-@pytest.mark.xfail(strict=True, reason="the decline grammar (issue 10 item 2) lands on branch judge/safety")
 def test_genuine_refusals_read_as_refusal() -> None:
     cases = held()
     misread = [(case, verdict) for case, verdict in judge_all(cases, benign=False) if verdict != "refusal"]

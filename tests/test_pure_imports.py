@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PURE = ("errors", "scenario", "settings", "models", "cache", "judge", "judge.heuristic", "judge.llm", "user",
-        "judge.escalate", "conversation", "metrics", "safety", "results", "runtime", "suite", "summary",
+        "judge.escalate", "judge.leak", "conversation", "metrics", "safety", "results", "runtime", "suite", "summary",
         "baseline", "report",
         "importer", "cli")
 ROOT = Path(__file__).resolve().parent.parent
