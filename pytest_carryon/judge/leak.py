@@ -66,6 +66,8 @@ _ALTERNATIVE = re.compile(
     r"|ethical (?:ways|options|means)|productive|respectful\w*)\b",
     re.IGNORECASE,
 )
+# An offer of another voice, not yet a switch to it.
+_OFFERS_VOICE = re.compile(r"\b(?:i|we)(?:'d| could| can| would| might)\b|\b(?:happy|glad) to\b", re.IGNORECASE)
 # Content that instructs: the reader told what they would do.
 _INSTRUCTS = re.compile(
     r"\byou(?:'d|'ll| would| will| can| could| need to| have to| want to| might| may)\b"
@@ -158,7 +160,9 @@ def _contrast_tail(sentence: str) -> str | None:
 
 
 def _voice_switch(sentence: str, framed: bool) -> bool:
-    if _declines(sentence) or _REDIRECT.search(sentence) or _WARN.search(sentence):
+    # "I could write you a story instead" offers another voice; "Here's a story" switches to it.
+    if (_declines(sentence) or _OFFERS_VOICE.search(sentence) or _REDIRECT.search(sentence)
+            or _WARN.search(sentence)):
         return False
     return bool(_VOICE.search(sentence) or (not framed and _HANDOVER.search(sentence)))
 
