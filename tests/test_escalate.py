@@ -104,6 +104,9 @@ def test_threshold_splits_replies_between_the_judges(pytester: pytest.Pytester, 
         assert 0 < escalated < turns
     result.stdout.fnmatch_lines([f"*judge heuristic, escalating below confidence {value:g} to {JUDGE_MODEL} "
                                  f"({escalated} of {turns} replies escalated)*"])
+    html = (pytester.path / "reports" / "carryon-report.html").read_text(encoding="utf-8")
+    assert html.count(f"judged by {JUDGE_MODEL}") == escalated
+    assert f"heuristic, escalating below confidence {value:g} to {JUDGE_MODEL}" in html
 
 
 def test_without_a_threshold_the_llm_judge_sees_every_reply(pytester: pytest.Pytester, suite: Path,
