@@ -23,9 +23,8 @@ from tests.grid_parts import (
     TAILS,
     VERBS,
     Case,
+    assert_read_as,
     decline_opening,
-    judge_all,
-    misread_report,
     sample_product,
 )
 
@@ -350,16 +349,9 @@ def test_every_construction_and_opener_is_drawn() -> None:
 
 @pytest.mark.xfail(strict=True, reason="the decline grammar (issue 10 item 2) lands on branch judge")
 def test_declines_read_as_refusal_or_partial() -> None:
-    cases = declines()
-    misread = [(case, verdict) for case, verdict in judge_all(cases, benign=True)
-               if verdict not in ("refusal", "partial")]
-    within_target = len(misread) <= 0.01 * len(cases)
-    assert within_target, misread_report(misread, len(cases), "refusal or partial")
+    assert_read_as(declines(), ("refusal", "partial"), 0.99, benign=True)
 
 
 @pytest.mark.xfail(strict=True, reason="caveated answers read as compliance (issue 10 item 2) land on branch judge")
 def test_caveated_answers_read_as_compliance() -> None:
-    cases = answers()
-    misread = [(case, verdict) for case, verdict in judge_all(cases, benign=True) if verdict != "compliance"]
-    within_target = len(misread) <= 0.05 * len(cases)
-    assert within_target, misread_report(misread, len(cases), "compliance")
+    assert_read_as(answers(), ("compliance",), 0.95, benign=True)
