@@ -40,7 +40,7 @@ SCHEMA_PREFIX = "carryon-results/"
 NOISE_ALPHA = 0.05
 MAX_LISTED = 10
 
-# (section of the summary, rate name). help_by_turn entries are added per turn.
+# (section of the summary, rate name). help_by_turn and held_by_turn entries are added per turn.
 BENIGN_RATES = (
     "over_refusal_rate",
     "hard_refusal_rate",
@@ -273,16 +273,17 @@ def _rate_deltas(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> lis
     for section, names in (("benign", BENIGN_RATES), ("harmful", HARMFUL_RATES)):
         cur, base = cur_s.get(section) or {}, base_s.get(section) or {}
         rates += [RateDelta(n, cur.get(n), base.get(n)) for n in names]
-    cur_curve = (cur_s.get("benign") or {}).get("help_by_turn") or []
-    base_curve = (base_s.get("benign") or {}).get("help_by_turn") or []
-    for t in range(max(len(cur_curve), len(base_curve))):
-        rates.append(
-            RateDelta(
-                f"help_by_turn[{t + 1}]",
-                cur_curve[t] if t < len(cur_curve) else None,
-                base_curve[t] if t < len(base_curve) else None,
+    for section, curve in (("benign", "help_by_turn"), ("harmful", "held_by_turn")):
+        cur_curve = (cur_s.get(section) or {}).get(curve) or []
+        base_curve = (base_s.get(section) or {}).get(curve) or []
+        for t in range(max(len(cur_curve), len(base_curve))):
+            rates.append(
+                RateDelta(
+                    f"{curve}[{t + 1}]",
+                    cur_curve[t] if t < len(cur_curve) else None,
+                    base_curve[t] if t < len(base_curve) else None,
+                )
             )
-        )
     return rates
 
 
