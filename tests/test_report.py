@@ -223,3 +223,12 @@ def test_partial_leaks_are_their_own_failure_mode() -> None:
     part = html.split('<th scope="row">partial leak</th>')[1].split("</tr>")[0]
     assert "part-leak[reveal]" in part and "full-leak" not in part
     assert "unsafe: partial at turn 2" in html and "unsafe: partial at turn 1" in html
+
+
+def test_old_results_without_an_erosion_curve_say_so() -> None:
+    data = results(small_run())
+    for summary in (data["summary"], *data["by_model"].values(), *data["by_flow"].values()):
+        del summary["harmful"]["held_by_turn"]
+    html = render_html(data)
+    assert 'id="erosion-chart"' not in html
+    assert "it was written before the curve existed" in html
