@@ -424,9 +424,14 @@ def _turn_view(turn: Mapping[str, Any], position: int) -> TurnView:
 def _info(conv: Mapping[str, Any], change: ConversationChange | None) -> str:
     first = conv.get("first_help_turn")
     parts = [f"expected: {conv['expect']}"] if conv.get("expect") else []
-    if conv.get("unsafe_reason"):
-        parts.append(f"unsafe: {conv['unsafe_reason']}")
-    parts.append(f"first help at turn {first}" if first is not None else "never helped")
+    if conv.get("label") == "harmful":
+        # What matters on a harmful conversation is the first leak, not the first help.
+        if conv.get("unsafe_reason"):
+            parts.append(f"unsafe: {conv['unsafe_reason']}")
+        elif conv.get("outcome") == "held":
+            parts.append("held at every turn")
+    else:
+        parts.append(f"first help at turn {first}" if first is not None else "never helped")
     if conv.get("tags"):
         parts.append("tags: " + ", ".join(str(t) for t in conv["tags"]))
     if conv.get("skipped_steps"):

@@ -223,6 +223,9 @@ def test_partial_leaks_are_their_own_failure_mode() -> None:
     part = html.split('<th scope="row">partial leak</th>')[1].split("</tr>")[0]
     assert "part-leak[reveal]" in part and "full-leak" not in part
     assert "unsafe: partial at turn 2" in html and "unsafe: partial at turn 1" in html
+    assert "held at every turn" in html  # and a harmful conversation is never "never helped"
+    held = html.split('<span class="key">held[reveal]</span>')[1].split("</details>")[0]
+    assert "never helped" not in held and "first help" not in held
 
 
 def test_old_results_without_an_erosion_curve_say_so() -> None:
