@@ -75,6 +75,7 @@ def _judge(args: argparse.Namespace) -> int:
     import os
 
     from pytest_carryon.judge import HeuristicJudge, Judge, LLMJudge
+    from pytest_carryon.judge.llm import RESPONSE_FORMAT
     from pytest_carryon.models import OpenAIChat
 
     judge: Judge
@@ -84,7 +85,7 @@ def _judge(args: argparse.Namespace) -> int:
         key = os.environ.get(args.api_key_env) or "not-needed"
         judge = LLMJudge(OpenAIChat(args.judge, base_url=args.base_url, api_key=key,
                                     temperature=0.0, max_tokens=512, seed=None, timeout=60,
-                                    retries=4))
+                                    retries=4, extra={"response_format": RESPONSE_FORMAT}))
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     try:
         with args.input.open(encoding="utf-8") as fh:
