@@ -20,7 +20,7 @@ from typing import Any
 
 from pytest_carryon.models import Complete, Message, Reply
 
-__all__ = ["ROLES", "Metered", "Tally", "add_usage", "run_usage", "tally", "usage_line"]
+__all__ = ["ROLES", "Metered", "Tally", "add_usage", "run_usage", "tally"]
 
 ROLES = ("model", "judge", "user")
 # Tokens are those the endpoint reported for live calls; a cached call cost nothing this run.
@@ -98,22 +98,3 @@ def add_usage(parts: Iterable[Mapping[str, Any] | None]) -> dict[str, dict[str, 
 
 def run_usage(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
     return add_usage(r.get("usage") for r in records)
-
-
-def usage_line(usage: Mapping[str, Mapping[str, int]] | None) -> str | None:
-    """'usage (prompt+completion): model 12 calls, 340+1,210 tokens, 4 cached; judge ...'."""
-    if not usage:
-        return None
-    parts = []
-    for role in ROLES:
-        c = usage.get(role) or {}
-        if not c.get("calls") and not c.get("cached_calls"):
-            continue
-        text = (f"{role} {c.get('calls', 0):,} calls, {c.get('prompt_tokens', 0):,}+"
-                f"{c.get('completion_tokens', 0):,} tokens")
-        if c.get("cached_calls"):
-            text += f", {c['cached_calls']:,} cached"
-        parts.append(text)
-    if not parts:
-        return None
-    return "usage (prompt+completion): " + "; ".join(parts)

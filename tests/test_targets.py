@@ -174,8 +174,9 @@ def test_async_target_runs_inside_a_running_event_loop() -> None:
 
 def test_reply_usage_comes_from_a_returned_object() -> None:
     class Out:
-        text = "hello"
-        usage = {"prompt_tokens": 7, "completion_tokens": 3}
+        def __init__(self) -> None:
+            self.text = "hello"
+            self.usage = {"prompt_tokens": 7, "completion_tokens": 3}
 
     reply = CallableTarget("t", lambda messages: Out(), "m:f", None)([])
     assert reply.text == "hello" and reply.usage is not None
