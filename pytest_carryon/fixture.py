@@ -158,7 +158,8 @@ class Carryon:
         try:
             return build()
         except CarryonError as exc:
-            self._fail(self._state.redact(str(exc)))
+            problem = self._state.redact(str(exc))
+        self._fail(problem)  # outside the except block: no "during handling" chain in the output
 
     @staticmethod
     def _fail(message: str) -> NoReturn:

@@ -66,8 +66,10 @@ def usage_line(usage: Mapping[str, Mapping[str, int]] | None) -> str | None:
         c = usage.get(role) or {}
         if not c.get("calls") and not c.get("cached_calls"):
             continue
+        tokens = c.get("prompt_tokens", 0) or c.get("completion_tokens", 0)
         text = (f"{role} {c.get('calls', 0):,} calls, {c.get('prompt_tokens', 0):,}+"
-                f"{c.get('completion_tokens', 0):,} tokens")
+                f"{c.get('completion_tokens', 0):,} tokens" if tokens or not c.get("calls")
+                else f"{role} {c.get('calls', 0):,} calls (no token counts reported)")
         if c.get("cached_calls"):
             text += f", {c['cached_calls']:,} cached"
         parts.append(text)
