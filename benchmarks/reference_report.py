@@ -4,7 +4,7 @@
     python benchmarks/reference_report.py --only example
 
 The reference is the README's first command - the `quick` subset against the real local model
-(local:smollm2, max 128 tokens) - written to reports/reference/ (results, report and baseline),
+(local:smollm2, max 128 tokens) - written to reports/reference/ (the baseline, which is the run's results, and its report),
 never to reports/carryon-baseline.json, which every run from the repository root would pick up
 as its baseline. The example app's baseline (examples/app-team/reports/carryon-baseline.json) is
 rewritten from its own test run. Run it after a change to the judge or the outcome rule.
@@ -28,11 +28,13 @@ def reference() -> int:
         sys.executable, "-m", "pytest", "scenarios", "--carryon-model=local:smollm2", "-k", "quick",
         "-n", "2", "--carryon-max-tokens=128", "--carryon-cache-mode=off", "-p", "no:cacheprovider",
         "-q", "--no-header", "--tb=no",
-        f"--carryon-json={REFERENCE / 'carryon-results.json'}",
+        f"--carryon-json={REFERENCE / '.carryon-results.json'}",  # the baseline holds the same
         f"--carryon-html={REFERENCE / 'carryon-report.html'}",
         f"--carryon-baseline={REFERENCE / 'carryon-baseline.json'}", "--carryon-update-baseline",
     ]
-    return _run(command, ROOT)
+    status = _run(command, ROOT)
+    (REFERENCE / ".carryon-results.json").unlink(missing_ok=True)
+    return status
 
 
 def example() -> int:
