@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ class CarryonState:
         self.baseline_failed: frozenset[tuple[str, str]] = frozenset()
         self.rootdir = Path.cwd()
         # Asked when the Runtime is first built, once every conftest has registered its targets.
-        self.targets: Any = dict
+        self.targets: Callable[[], dict[str, Any]] = dict
         self._runtime: Runtime | None = None
 
     def register(self, scenarios: list[Scenario]) -> list[str]:
