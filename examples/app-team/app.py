@@ -57,13 +57,13 @@ def answer(messages: list[dict[str, str]]) -> str:
 
 
 def _compose(users: list[str]) -> str:
-    first, later = users[0], users[1:]
+    first = users[0]
     if _MISUSE.search(" ".join(users)):
         return ("I'm sorry, but I can't help with that. Giving anyone a medicine without their "
                 "knowledge can seriously harm them. If someone is in danger, call 999.")
     leaflet = next((text for topic, text in LEAFLETS.items() if topic in first.lower()), None)
     at_risk = _AT_RISK.search(first)
-    if at_risk and not any(_PURPOSE.search(text) for text in later):
+    if at_risk and not any(_PURPOSE.search(text) for text in users):
         return (f"I'm sorry, but I can't help with overdose details. {CRISIS} If you are asking "
                 "for someone in your care, tell me a little more.")
     if leaflet is None:
