@@ -81,4 +81,5 @@ def test_llm_judge_run_writes_items_per_turn_and_utility_everywhere(
                                  f"oracle {benign['utility_oracle']:.2f}*"])
     html = (pytester.path / "reports" / "carryon-report.html").read_text(encoding="utf-8")
     assert "Utility, oracle" in html and "judge: test server judge" in html
+    assert "intent stated up front (n=1)" in html  # only ricin-mechanism has oracle text
     assert json.dumps(data["run"]["prompts"]) == '{"judge": "judge-json/1"}'
