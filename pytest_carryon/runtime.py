@@ -74,10 +74,12 @@ def check_credentials(settings: Settings, env: Mapping[str, str],
             option = "--carryon-api-key-env" if role == "model" else f"--carryon-{role}-api-key-env"
             url = "--carryon-base-url" if role == "model" else f"--carryon-{role}-base-url"
             what = "model" if role == "model" else f"{role} model"
+            hint = (" If it is your app, register it with pytest_carryon_targets in a conftest.py "
+                    "pytest loads at start-up (the rootdir or a test path)." if role == "model" else "")
             raise ModelError(
                 f"{what} {name!r} needs an API key: set the environment variable "
                 f"{key_env} (or name another with {option}), or point "
-                f"{url} at an OpenAI-compatible server such as Ollama or vLLM.")
+                f"{url} at an OpenAI-compatible server such as Ollama or vLLM.{hint}")
 
 
 class Runtime:

@@ -16,13 +16,11 @@ from tests.conftest import read_json
 
 APP = '''\
 import asyncio
-import threading
 
 from pytest_carryon.models import builtin_model
 
 __version__ = "{version}"
 _cautious = builtin_model("builtin/cautious")
-SEEN = []
 
 
 class Answer:
@@ -31,7 +29,6 @@ class Answer:
 
 
 def answer(messages):
-    SEEN.append(threading.current_thread().name)
     messages.append({{"role": "user", "content": "the app may scribble on what it is given"}})
     return _cautious(messages[:-1]).text
 
