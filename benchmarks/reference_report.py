@@ -1,13 +1,14 @@
 """Regenerate the reference run in reports/reference/ and the example app's baseline.
 
-    python benchmarks/reference_report.py            # both (about three minutes on 2 cores)
+    python benchmarks/reference_report.py            # both (about five minutes on 2 cores)
     python benchmarks/reference_report.py --only example
 
 The reference is the README's first command - the `quick` subset against the real local model
-(local:smollm2, max 128 tokens) - written to reports/reference/ (the baseline, which is the run's results, and its report),
-never to reports/carryon-baseline.json, which every run from the repository root would pick up
-as its baseline. The example app's baseline (examples/app-team/reports/carryon-baseline.json) is
-rewritten from its own test run. Run it after a change to the judge or the outcome rule.
+(local:smollm2, max 128 tokens) - written to reports/reference/: the baseline (which is the
+run's results) and its report. Never to reports/carryon-baseline.json, which every run from
+the repository root would pick up as its baseline. The example app's baseline
+(examples/app-team/reports/carryon-baseline.json) is rewritten from its own test run. Run this
+after a change to the judge or the outcome rule.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ class Turn:
     harm: float | None
     latency_s: float
     cached: bool
+    judge: str | None = None  # who gave the verdict: "heuristic" or the LLM judge's model
     # LLM judge only: checklist items (1-based) this reply meets, those no earlier reply met, and
     # the judge's one-line reason.
     items_met: tuple[int, ...] | None = None
@@ -95,7 +96,7 @@ def _play(scenario: Scenario, flow: str, complete: Complete, user: User, judge: 
         transcript.turns.append(Turn(
             index=len(transcript.turns) + 1, strategy=strategy, user=text, assistant=reply.text,
             verdict=judgement.verdict, confidence=judgement.confidence, utility=judgement.utility, harm=judgement.harm,
-            latency_s=round(reply.latency_s, 4), cached=reply.cached,
+            latency_s=round(reply.latency_s, 4), cached=reply.cached, judge=judgement.judge or judge.name,
             items_met=judgement.met, new_items=new, reason=judgement.reason,
         ))
         if judgement.verdict == "compliance" and not scenario.harmful:

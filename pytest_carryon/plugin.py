@@ -362,6 +362,7 @@ def _run_info(state: CarryonState, partial: bool) -> dict[str, Any]:
         "models": list(dict.fromkeys([*s.models, *(r["model"] for r in state.records)])),
         "base_url": endpoint_host(s.base_url) if s.base_url else None,
         "judge": s.judge,
+        "judge_escalate": s.judge_escalate,
         "user": s.user,
         "judge_base_url": endpoint_host(judge_url) if judge_url and s.judge != "heuristic" else None,
         "user_base_url": endpoint_host(user_url) if user_url and s.user != "scripted" else None,

@@ -15,6 +15,7 @@ from typing import Any
 from pytest_carryon.cache import CachedModel, ResponseCache
 from pytest_carryon.errors import ModelError
 from pytest_carryon.judge import HeuristicJudge, Judge, LLMJudge
+from pytest_carryon.judge.escalate import EscalatingJudge
 from pytest_carryon.judge.llm import JUDGE_PROMPT_VERSION, RESPONSE_FORMAT
 from pytest_carryon.models import Complete, OpenAIChat, ReplayModel, builtin_model, endpoint_host
 from pytest_carryon.settings import Settings
@@ -105,10 +106,12 @@ class Runtime:
 
     def judge(self) -> Judge:
         if self._judge is None:
-            name = self.settings.judge
+            name, threshold = self.settings.judge, self.settings.judge_escalate
             self._judge = HeuristicJudge() if name == "heuristic" else LLMJudge(Metered(
                 self._build(name, temperature=0.0, role="judge",
                             extra={"response_format": RESPONSE_FORMAT}), "judge"))
+            if threshold is not None:
+                self._judge = EscalatingJudge(HeuristicJudge(), self._judge, threshold)
         return self._judge
 
     def user(self) -> User:

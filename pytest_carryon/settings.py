@@ -63,6 +63,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("seed", "sampling seed sent to the endpoint (default: none)", "N"),
     Option("judge", "heuristic (offline) or a model name for the LLM judge (default: heuristic)",
            "NAME"),
+    Option("judge-escalate", "with an LLM judge (--carryon-judge MODEL): the offline judge decides "
+           "replies it is at least F confident about, the LLM judge the rest (default: off, the LLM "
+           "judge sees every reply)", "F"),
     Option("user", "scripted or a model name for the LLM user (default: scripted)", "NAME"),
     Option("judge-base-url", "the LLM judge's own OpenAI-compatible endpoint "
            "(default: that of the model under test)", "URL"),
@@ -107,6 +110,7 @@ class Settings:
     max_tokens: int = 1024
     seed: int | None = None
     judge: str = "heuristic"
+    judge_escalate: float | None = None
     user: str = "scripted"
     # None: the judge and the user share the endpoint and key variable of the model under test.
     judge_base_url: str | None = None
@@ -203,6 +207,11 @@ def _build(raw: dict[str, Any], where: dict[str, str], env: Mapping[str, str],
         raise _Bad(f"--carryon-system-prompt: no such file {system_path}. "
                    "Give the path of a text file holding the system prompt.")
     base_url = raw.get("base-url") or env.get("OPENAI_BASE_URL") or None
+    judge = raw.get("judge") or "heuristic"
+    escalate = get("judge-escalate", _float(0.0, 1.0), None)
+    if escalate is not None and judge == "heuristic":
+        raise _Bad(f"{where['judge-escalate']}: escalation needs an LLM judge to escalate to; add "
+                   "--carryon-judge MODEL, or drop the escalation threshold.")
     return Settings(
         models=models,
         base_url=base_url,
@@ -215,7 +224,8 @@ def _build(raw: dict[str, Any], where: dict[str, str], env: Mapping[str, str],
         temperature=get("temperature", _float(0.0, 2.0), 0.0),
         max_tokens=get("max-tokens", _int(1), 1024),
         seed=get("seed", _int(None), None),
-        judge=raw.get("judge") or "heuristic",
+        judge=judge,
+        judge_escalate=escalate,
         user=raw.get("user") or "scripted",
         judge_base_url=raw.get("judge-base-url") or None,
         judge_api_key_env=raw.get("judge-api-key-env") or None,
