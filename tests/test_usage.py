@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_carryon.conversation import Transcript, converse
+from pytest_carryon.judge import LLMJudge
+from pytest_carryon.models import OpenAIChat, builtin_model
 from pytest_carryon.results import merge_results
+from pytest_carryon.scenario import load_scenarios
 from pytest_carryon.summary import usage_line
-from pytest_carryon.usage import add_usage
-from tests.conftest import read_json
+from pytest_carryon.usage import Metered, add_usage
+from pytest_carryon.user import ScriptedUser
+from tests.conftest import SCENARIOS, read_json
 from tests.openai_server import OpenAIServer, role_answer
 
 
@@ -87,3 +93,32 @@ def test_shard_usage_adds_up_when_merged() -> None:
     assert usage_line(merged["run"]["usage"]) == (
         "usage (prompt+completion): model 5 calls, 50+25 tokens, 2 cached")
     assert usage_line(add_usage([])) is None
+
+
+def test_conversations_played_side_by_side_keep_their_own_counts(server: OpenAIServer,
+                                                                 tmp_path: Path) -> None:
+    """Threads (as under --carryon-concurrency) each count into their own conversation's tally."""
+    server.answer = role_answer
+    path = tmp_path / "demo.carryon.yaml"
+    path.write_text(SCENARIOS, encoding="utf-8")
+    scenarios = {s.id: s for s in load_scenarios(path)}
+    judge = LLMJudge(Metered(OpenAIChat("judge-model", base_url=server.url, api_key="x", temperature=0,
+                                        max_tokens=64, seed=None, timeout=5, retries=0), "judge"))
+    played: dict[str, Transcript] = {}
+
+    def play(sid: str, model: str) -> None:
+        played[sid] = converse(scenarios[sid], "reveal", builtin_model(model), ScriptedUser(), judge)
+
+    threads = [threading.Thread(target=play, args=("poison-coworker", "builtin/refuse-all")),
+               threading.Thread(target=play, args=("bake-sourdough", "builtin/comply-all")),
+               threading.Thread(target=play, args=("ricin-mechanism", "builtin/cautious"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for sid, transcript in played.items():
+        assert transcript.error is None
+        n = len(transcript.turns)
+        assert (transcript.usage["model"]["calls"], transcript.usage["judge"]["calls"]) == (n, n), sid
+        assert transcript.usage["judge"]["prompt_tokens"] == 10 * n
+    assert [len(played[s].turns) for s in ("poison-coworker", "bake-sourdough", "ricin-mechanism")] == [4, 1, 2]
