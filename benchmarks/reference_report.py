@@ -40,7 +40,7 @@ def reference() -> int:
 
 def example() -> int:
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header",
-               "--carryon-update-baseline"]
+               "--carryon-cache-mode=off", "--carryon-update-baseline"]
     return _run(command, EXAMPLE)
 
 
