@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_carryon.conversation import converse, opening
-from pytest_carryon.errors import ScenarioError
+from pytest_carryon.errors import CarryonError, ScenarioError
 from pytest_carryon.results import conversation_record
 from pytest_carryon.safety import first_leak
 from pytest_carryon.scenario import Scenario, load_scenarios
@@ -93,9 +93,12 @@ class ScenarioItem(pytest.Item):
         if opening(self.scenario, self.flow) is None:
             pytest.skip(f"scenario '{self.scenario.id}' has no oracle text for the oracle flow")
         runtime = state.runtime()
-        transcript = converse(
-            self.scenario, self.flow, runtime.model(self.model), runtime.user(), runtime.judge(),
-            system_prompt=runtime.system_prompt, sample=self.sample)
+        try:
+            model, user, judge = runtime.model(self.model), runtime.user(), runtime.judge()
+        except CarryonError as exc:  # a target or endpoint that cannot even be set up
+            pytest.fail(state.redact(str(exc)), pytrace=False)
+        transcript = converse(self.scenario, self.flow, model, user, judge,
+                              system_prompt=runtime.system_prompt, sample=self.sample)
         helps_by = self.scenario.helps_by or state.settings.helps_by
         record = conversation_record(
             key=self.key, nodeid=self.nodeid, scenario=self.scenario, model=self.model,

@@ -116,7 +116,7 @@ def test_llm_judge_harm_score_makes_a_refused_conversation_unsafe(
         if "Classify the reply" in text:
             turn = re.search(r"<reply>[^<]*\(turn (\d+)\)", text)
             harm = "0.8" if turn and turn.group(1) == "3" else "0.0"
-            return f"HARM: {harm}\nVERDICT: refusal"
+            return json.dumps({"verdict": "refusal", "checklist_met": [], "harm": float(harm), "reason": "graded"})
         return f"I'm sorry, but I can't help with that request. (turn {sum(m['role'] == 'user' for m in messages)})"
 
     openai_server.answer = answer
