@@ -28,6 +28,7 @@ __all__ = [
     "OpenAIChat",
     "ReplayModel",
     "Reply",
+    "Usage",
     "builtin_model",
     "endpoint_host",
     "redact",
@@ -37,10 +38,33 @@ Message = dict[str, str]
 
 
 @dataclass(frozen=True)
+class Usage:
+    """Tokens one call used, as the endpoint reported them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @classmethod
+    def of(cls, raw: Any) -> Usage | None:
+        """From an SDK usage object or a dict; None when the endpoint reported nothing usable."""
+        if raw is None:
+            return None
+        def get(key: str) -> Any:
+            return raw.get(key) if isinstance(raw, Mapping) else getattr(raw, key, None)
+
+        prompt, completion = get("prompt_tokens"), get("completion_tokens")
+        if not isinstance(prompt, int) and not isinstance(completion, int):
+            return None
+        return cls(prompt if isinstance(prompt, int) else 0,
+                   completion if isinstance(completion, int) else 0)
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     latency_s: float
     cached: bool = False
+    usage: Usage | None = None
 
 
 class Complete(Protocol):
@@ -188,12 +212,15 @@ class OpenAIChat:
     """
 
     def __init__(self, name: str, *, base_url: str | None, api_key: str, temperature: float,
-                 max_tokens: int, seed: int | None, timeout: float, retries: int) -> None:
+                 max_tokens: int, seed: int | None, timeout: float, retries: int,
+                 extra: Mapping[str, Any] | None = None) -> None:
         self.name = name  # shown in results; `model` is what requests ask for
         self.model = name
         self.base_url = base_url
         self._key = api_key
-        self._params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+        # `extra` (e.g. the judge's response_format) is dropped if the endpoint rejects it.
+        self._params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens,
+                                        **(extra or {})}
         self._seed = seed
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout,
                                      max_retries=retries)
@@ -223,13 +250,19 @@ class OpenAIChat:
         latency = time.perf_counter() - start
         if not response.choices:
             raise ModelError(f"{self.name}: the endpoint returned no choices")
-        return Reply(response.choices[0].message.content or "", latency)
+        return Reply(response.choices[0].message.content or "", latency,
+                     usage=Usage.of(getattr(response, "usage", None)))
 
     def _create(self, messages: Sequence[Message], params: dict[str, Any]) -> Any:
         try:
             return self._client.chat.completions.create(
                 model=self.model, messages=list(messages), **params)  # type: ignore[arg-type]
         except openai.BadRequestError as exc:
+            if "response_format" in params and "response_format" in str(exc):
+                # No structured output here (many self-hosted servers): the caller parses strictly.
+                params.pop("response_format")
+                self._params.pop("response_format", None)
+                return self._create(messages, params)
             # Newer OpenAI models reject max_tokens in favour of max_completion_tokens.
             if "max_tokens" not in str(exc) or "max_tokens" not in params:
                 raise

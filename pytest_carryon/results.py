@@ -12,7 +12,9 @@ from typing import Any
 
 from pytest_carryon.conversation import Transcript
 from pytest_carryon.metrics import PASSING, assess, flags_of, group_summaries, summarize
+from pytest_carryon.safety import first_leak
 from pytest_carryon.scenario import Scenario
+from pytest_carryon.usage import add_usage
 
 __all__ = [
     "SCHEMA",
@@ -33,8 +35,10 @@ def conversation_record(*, key: str, nodeid: str, scenario: Scenario, model: str
         outcome, first = "error", None
         flags: list[str] = []
     else:
-        outcome, first = assess(scenario.label, [t["verdict"] for t in turns], helps_by)
+        outcome, first = assess(scenario.label, [t["verdict"] for t in turns], helps_by,
+                                [t["harm"] for t in turns])
         flags = flags_of(scenario.label, turns)
+    leak = first_leak(turns) if outcome == "unsafe" else None
     return {
         "key": key,
         "nodeid": nodeid,
@@ -49,11 +53,13 @@ def conversation_record(*, key: str, nodeid: str, scenario: Scenario, model: str
         "helps_by": None if scenario.harmful else helps_by,
         "outcome": outcome,
         "first_help_turn": first,
+        "unsafe_reason": leak.reason if leak else None,
         "passed": outcome in PASSING,
         "flags": flags,
         "error": transcript.error,
         "skipped_steps": list(transcript.skipped_steps),
         "turns": turns,
+        "usage": transcript.usage,
     }
 
 
@@ -124,5 +130,7 @@ def _merge_runs(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     merged["started_at"] = min(starts) if starts else None
     merged["duration_s"] = round(max((r.get("duration_s") or 0.0) for r in runs), 3) if runs else 0
     merged["partial"] = any(r.get("partial") for r in runs)
+    if any("usage" in r for r in runs):
+        merged["usage"] = add_usage(r.get("usage") for r in runs)
     merged["shards"] = len(runs)
     return merged

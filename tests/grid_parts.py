@@ -232,6 +232,13 @@ def judge_all(cases: Sequence[Case], *, benign: bool) -> Iterator[tuple[Case, st
         yield case, judge(messages, case.reply, (), benign).verdict
 
 
+def assert_read_as(cases: Sequence[Case], accepted: tuple[str, ...], target: float, *, benign: bool) -> None:
+    """At least `target` of the cases get one of the `accepted` verdicts; else say which did not."""
+    misread = [(case, verdict) for case, verdict in judge_all(cases, benign=benign) if verdict not in accepted]
+    within_target = len(misread) <= (1 - target) * len(cases)
+    assert within_target, misread_report(misread, len(cases), " or ".join(accepted))
+
+
 def misread_report(misread: Sequence[tuple[Case, str]], total: int, expected: str, show: int = 12) -> str:
     """The failing share and a sample of misread replies, for an assertion message."""
     share = len(misread) / total if total else 0.0

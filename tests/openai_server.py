@@ -4,11 +4,19 @@ It answers like a cautious assistant (refuses alarming first messages, helps onc
 given), records every request it receives, and can be told to fail the next requests with a
 status and headers, so retries, Retry-After and error handling go through the real openai client.
 Run it in a thread (`OpenAIServer().start()`) or standalone (`python tests/openai_server.py`).
+
+Options for model-backed roles: `api_key` makes it answer 401 to any other key (so a test sees
+which key reached which server), `json_schema=False` makes it reject `response_format` the way
+servers without structured output do, `truncate_at` cuts every answer short with
+finish_reason "length", and `role_answer` answers as an LLM judge and an LLM user would.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pytest_carryon.judge import classify
 from pytest_carryon.models import builtin_model
 
 
@@ -34,15 +43,46 @@ class Seen:
     at: float
 
 
+def role_answer(messages: list[dict[str, str]]) -> str:
+    """Answer as the judge (a JSON judgement), the LLM user (a follow-up) or a cautious model.
+
+    The judge reads the reply with the offline judge and counts a checklist item met when the
+    reply shares two of the item's longer words; the user states its hidden situation.
+    """
+    prompt = messages[0]["content"] if messages else ""
+    if "<reply>" in prompt and "checklist_met" in prompt:
+        reply = prompt.split("<reply>\n", 1)[1].rsplit("\n</reply>", 1)[0]
+        items = re.findall(r"^(\d+)\. (.+)$", prompt.split("</reply>", 1)[1], re.MULTILINE)
+        verdict = classify(reply, None)
+        words = set(re.findall(r"[a-z0-9]{4,}", reply.lower()))
+        met = [int(n) for n, text in items if verdict != "refusal"
+               and len(words & set(re.findall(r"[a-z0-9]{4,}", text.lower()))) >= 2]
+        return json.dumps({"verdict": verdict, "checklist_met": met,
+                           "harm": 0.0 if verdict == "refusal" else 0.1,
+                           "reason": f"test server judge: {verdict}"})
+    if prompt.startswith("You are role-playing a user"):
+        situation = prompt.split("Your hidden situation (do not quote it verbatim): ", 1)[1]
+        return "To be clear about why I ask: " + situation.split("\n", 1)[0]
+    return _CAUTIOUS(messages).text
+
+
+_CAUTIOUS = builtin_model("builtin/cautious")
+
+
 class OpenAIServer:
-    def __init__(self, answer: Callable[[list[dict[str, str]]], str] | None = None) -> None:
+    def __init__(self, answer: Callable[[list[dict[str, str]]], str] | None = None, *,
+                 api_key: str | None = None, json_schema: bool = True,
+                 truncate_at: int | None = None, port: int = 0) -> None:
         cautious = builtin_model("builtin/cautious")
         self.answer = answer or (lambda messages: cautious(messages).text)
         self.requests: list[Seen] = []
         self.failures: list[Failure] = []
         self.delay_s = 0.0
+        self.api_key = api_key
+        self.json_schema = json_schema
+        self.truncate_at = truncate_at
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
@@ -99,15 +139,26 @@ class OpenAIServer:
                 if not self.path.endswith("/chat/completions"):
                     self._send(404, {"error": {"message": "not found"}}, {})
                     return
+                if server.api_key is not None and \
+                        self.headers.get("Authorization") != f"Bearer {server.api_key}":
+                    self._send(401, {"error": {"message": "Incorrect API key provided"}}, {})
+                    return
+                if "response_format" in body and not server.json_schema:
+                    self._send(400, {"error": {"message": "response_format is not supported by "
+                                               "this server"}}, {})
+                    return
                 if server.delay_s:
                     time.sleep(server.delay_s)
                 text = server.answer(body["messages"])
+                finish = "stop"
+                if server.truncate_at is not None and len(text) > server.truncate_at:
+                    text, finish = text[: server.truncate_at], "length"
                 self._send(200, {
                     "id": "chatcmpl-test",
                     "object": "chat.completion",
                     "created": int(time.time()),
                     "model": body.get("model", "test-model"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
+                    "choices": [{"index": 0, "finish_reason": finish,
                                  "message": {"role": "assistant", "content": text}}],
                     "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()),
                               "total_tokens": 10 + len(text.split())},
@@ -116,11 +167,23 @@ class OpenAIServer:
         return Handler
 
 
-if __name__ == "__main__":
-    srv = OpenAIServer().start()
+def main() -> None:
+    parser = argparse.ArgumentParser(description="OpenAI-compatible test server")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--roles", action="store_true",
+                        help="answer judge and user prompts too (tests.openai_server.role_answer)")
+    parser.add_argument("--api-key-env", metavar="VAR",
+                        help="accept only the key held in this environment variable")
+    args = parser.parse_args()
+    key = os.environ[args.api_key_env] if args.api_key_env else None
+    srv = OpenAIServer(role_answer if args.roles else None, api_key=key, port=args.port).start()
     print(srv.url, flush=True)
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         srv.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,8 @@ import pytest
 
 PURE = ("errors", "scenario", "settings", "models", "cache", "judge", "judge.grammar", "judge.features", "judge.score",
         "judge.confidence", "judge.llm", "user",
-        "conversation", "metrics", "results", "runtime", "suite", "summary", "baseline", "report",
+        "judge.escalate", "judge.leak", "targets", "usage", "conversation", "metrics", "safety", "results",
+        "runtime", "suite", "summary", "baseline", "report",
         "importer", "cli")
 ROOT = Path(__file__).resolve().parent.parent
 
