@@ -256,7 +256,9 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     elsewhere = min(len(grammar.ELSEWHERE.findall(r.head)), 3) / 3
     opinion = _on(_OPINION_PROMPT, ask)
     loaded = _on(_LOADED_PROMPT, ask)
-    turn = _on(_TURN, r.rest[0]) if r.rest else 0.0
+    second = r.rest[0] if r.rest else ""
+    turn = _on(_TURN, second)
+    second_lecture = _on(grammar.LECTURE, second)
     hedges = _rate(r.words, _HEDGE_WORDS, n_words)
     explains = _rate(r.words, _EXPLAIN_WORDS, n_words)
     groups = _rate(r.words, _GROUP_WORDS, n_words)
@@ -345,6 +347,12 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         _on(_SYMPATHY, first) * content_none,
         _on(_SYMPATHY, first) * elsewhere,
         1.0 if after == "offer" else 0.0,
+        second_lecture,
+        _on(grammar.ELSEWHERE, second),
+        declined * second_lecture,
+        ai * second_lecture,
+        1.0 if 200 <= size < 600 else 0.0,
+        1.0 if size >= 1500 else 0.0,
     ]
 
 
@@ -430,4 +438,10 @@ FEATURES: Final = (
     "sympathy_x_content_none",
     "sympathy_x_elsewhere",
     "then_offer",
+    "second_lecture",
+    "second_elsewhere",
+    "declined_x_second_lecture",
+    "ai_x_second_lecture",
+    "medium",
+    "very_long",
 )
