@@ -14,7 +14,9 @@ from pathlib import Path
 from pytest_carryon.cache import CachedModel, ResponseCache
 from pytest_carryon.errors import ModelError
 from pytest_carryon.judge import HeuristicJudge, Judge, LLMJudge
+from pytest_carryon.limiter import Limiter
 from pytest_carryon.models import Complete, OpenAIChat, ReplayModel, builtin_model, endpoint_host
+from pytest_carryon.scheduler import concurrency_of
 from pytest_carryon.settings import Settings
 from pytest_carryon.user import LLMUser, ScriptedUser, User
 
@@ -51,8 +53,12 @@ def check_credentials(settings: Settings, env: Mapping[str, str]) -> None:
 
 class Runtime:
     def __init__(self, settings: Settings, env: Mapping[str, str],
-                 local_endpoints: Mapping[str, tuple[str, str]] | None = None) -> None:
+                 local_endpoints: Mapping[str, tuple[str, str]] | None = None,
+                 workers: int = 1) -> None:
         self.settings = settings
+        # One limiter for every client of this process: model, judge and user share the budget.
+        rpm = settings.rpm / max(1, workers) if settings.rpm else None
+        self.limiter = Limiter(concurrency_of(settings), rpm)
         self._env = env
         self._local = dict(local_endpoints or {})
         self._models: dict[str, Complete] = {}
@@ -99,7 +105,7 @@ class Runtime:
         temp = s.temperature if temperature is None else temperature
         client = OpenAIChat(name, base_url=base_url, api_key=key, temperature=temp,
                             max_tokens=s.max_tokens, seed=s.seed, timeout=s.timeout,
-                            retries=s.retries)
+                            retries=s.retries, limiter=self.limiter)
         if spec.startswith("local:"):
             client.name = spec
         if self._cache is None:

@@ -12,7 +12,7 @@ import pytest
 
 PURE = ("errors", "scenario", "settings", "models", "cache", "judge", "judge.heuristic", "judge.llm", "user",
         "conversation", "metrics", "results", "runtime", "suite", "summary", "baseline", "report",
-        "importer", "cli")
+        "importer", "cli", "limiter", "retry", "scheduler")
 ROOT = Path(__file__).resolve().parent.parent
 
 
