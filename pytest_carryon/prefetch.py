@@ -7,9 +7,11 @@ xfail from the baseline and skip marks apply as before. Which items come next:
 
 - without xdist, the rest of `session.items`, in order;
 - in an xdist worker, only what the controller has already given this worker: the queue
-  pytest-xdist's WorkerInteractor holds (`nextitem_index`, then `torun`). Items are handed out
-  a few at a time under `--dist load`; `--dist worksteal` hands each worker its share up front,
-  which keeps the pool full.
+  pytest-xdist's WorkerInteractor holds (`nextitem_index`, then `torun`). `--dist load` hands
+  items out a few at a time, fewer as the run nears its end, so the pool thins out in the last
+  seconds; `--dist worksteal` hands each worker its share up front and an idle worker steals
+  the back half of another's queue, so there only the front half is played ahead (and a stolen
+  item not started yet is dropped): each conversation is played once, or rarely twice.
 
 When the session should stop (-x, --maxfail, Ctrl-C), conversations not started are cancelled
 and the limiter lets no new request start; conversations that had finished ahead of their
@@ -35,7 +37,9 @@ from pytest_carryon.scheduler import Pool
 __all__ = ["LOOKAHEAD", "UNREPORTED", "Ahead", "interrupt_on_sigterm"]
 
 LOOKAHEAD = 2  # conversations submitted ahead, per slot: a slow one does not leave slots idle
+TOP_UP_S = 0.05  # while an item waits for its conversation, how often to look for new items
 UNREPORTED = "carryon_unreported"  # key in an xdist worker's workeroutput
+_SESSION: pytest.StashKey[pytest.Session] = pytest.StashKey()
 
 
 class Ahead:
@@ -49,21 +53,31 @@ class Ahead:
         self._items: dict[Hashable, ScenarioItem] = {}
         self._position: dict[str, int] | None = None
         self._worker: Any = None if not hasattr(config, "workerinput") else _interactor(config)
+        if _readable(self._worker) and hasattr(self._worker, "steal"):
+            self._watch_steals(self._worker)
+        self._next: pytest.Item | None = None
+        self._stealing = getattr(config.option, "dist", None) == "worksteal"
+        self._taken: set[str] = set()  # items whose turn came: never submitted again
         self.unreported: list[dict[str, Any]] = []
 
     def transcript(self, item: ScenarioItem) -> Transcript | None:
         future = self.pool.take(item.nodeid)
         self._items.pop(item.nodeid, None)
+        self._taken.add(item.nodeid)
         if future is None or future.cancelled():
             return None
-        return future.result()  # waits; Ctrl-C interrupts the wait
+        while True:  # Ctrl-C interrupts the wait
+            try:
+                return future.result(timeout=TOP_UP_S)
+            except TimeoutError:
+                # Meanwhile xdist may have handed this worker more items: keep the pool full.
+                self._top_up(item, self._next)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item,
                                 nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
-        if not self.limiter().stopped:
-            for other in [item, *self._upcoming(item, nextitem)][: self.window]:
-                self._submit(other)
+        self._next = nextitem
+        self._top_up(item, nextitem)
         try:
             return (yield)
         finally:
@@ -71,8 +85,34 @@ class Ahead:
             if session.shouldstop or session.shouldfail:
                 self.pool.cancel()
 
+    def _watch_steals(self, worker: Any) -> None:
+        """Under --dist worksteal another worker may take items this one holds: drop what was
+        not started, so only conversations already in flight are played twice."""
+        steal = worker.steal
+
+        def stealing(indices: Any) -> None:
+            steal(indices)
+            with worker.torun.lock() as queue:
+                kept = set(queue)
+            items = self.config.stash[_SESSION].items if _SESSION in self.config.stash else []
+            for index in indices:
+                if index not in kept and index < len(items):
+                    self.pool.drop(items[index].nodeid)
+
+        worker.steal = stealing
+
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.config.stash[_SESSION] = session
+
+    def _top_up(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        if not self.limiter().stopped:
+            for other in [item, *self._upcoming(item, nextitem)][: self.window]:
+                self._submit(other)
+
     def _submit(self, item: pytest.Item) -> None:
-        if not isinstance(item, ScenarioItem) or item.nodeid in self.pool or not _will_play(item):
+        if (not isinstance(item, ScenarioItem) or item.nodeid in self.pool
+                or item.nodeid in self._taken or not _will_play(item)):
             return
         try:
             job = item.conversation()
@@ -84,7 +124,11 @@ class Ahead:
     def _upcoming(self, item: pytest.Item, nextitem: pytest.Item | None) -> list[pytest.Item]:
         items = item.session.items
         if self._worker is not None and _readable(self._worker):
-            return [items[i] for i in _given(self._worker)]
+            given = _given(self._worker)
+            if self._stealing:
+                # A thief takes the back half of this worker's queue: play only the front half.
+                given = given[: len(given) // 2]
+            return [items[i] for i in given]
         if self._position is None:
             self._position = {x.nodeid: i for i, x in enumerate(items)}
         start = self._position.get(item.nodeid)

@@ -74,6 +74,13 @@ class Pool(Generic[T]):
         with self._lock:
             return self._futures.pop(key, None)
 
+    def drop(self, key: Hashable) -> None:
+        """Forget a job: cancelled if not started; if running, its result is never used."""
+        with self._lock:
+            future = self._futures.pop(key, None)
+        if future is not None:
+            future.cancel()
+
     def cancel(self) -> None:
         """Cancel every job not started yet; running ones finish."""
         with self._lock:

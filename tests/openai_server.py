@@ -9,7 +9,7 @@ For throughput and soak runs (all off by default): `delay_s` answers after a lat
 `max_in_flight` accepts that many requests at once and answers 429 beyond, as a provider's
 concurrency limit does; `inject(rate, kinds)` turns a seeded random share of requests into the
 faults named in FAULTS. Counters say what happened: `in_flight`, `peak_in_flight`, `statuses`
-(answers by status), `injected` (faults by kind, with the request bodies in `faulted`).
+(answers by status), `injected` (faults by kind; `faulted` says which requests).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class OpenAIServer:
         self.peak_in_flight = 0
         self.statuses: Counter[int] = Counter()
         self.injected: Counter[str] = Counter()
-        self.faulted: list[tuple[str, str]] = []  # (kind, canonical request body)
+        self.faulted: list[tuple[str, int]] = []  # (kind, index of the request in `requests`)
         self._fault_rate = 0.0
         self._fault_kinds: tuple[str, ...] = FAULTS
         self._fault_limit: int | None = None
@@ -177,7 +177,7 @@ class OpenAIServer:
                         server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
                     if fault is not None:
                         server.injected[fault] += 1
-                        server.faulted.append((fault, json.dumps(body, sort_keys=True)))
+                        server.faulted.append((fault, len(server.requests) - 1))
                 if failure is not None:
                     self._send(failure.status, failure.body, failure.headers)
                 elif not chat:

@@ -64,12 +64,14 @@ def test_concurrent_run_matches_one_at_a_time(pytester: pytest.Pytester, many: P
     serial = pytester.runpytest(*plugin_args, *endpoint(server), "--carryon-concurrency=1")
     serial.assert_outcomes(passed=6, failed=6)
     one_at_a_time = conversations(pytester.path)
+    calls = len(server.chat_requests())
     assert server.peak_in_flight == (1 if "-n" not in plugin_args else 2)
     server.reset()
     server.delay_s = 0.05
     concurrent = pytester.runpytest(*plugin_args, *endpoint(server), "--carryon-concurrency=4")
     concurrent.assert_outcomes(passed=6, failed=6)
     assert conversations(pytester.path) == one_at_a_time
+    assert len(server.chat_requests()) == calls  # each conversation played once
     assert server.peak_in_flight > (1 if "-n" not in plugin_args else 2)  # really several at once
     # Each item still reports its own conversation's message.
     concurrent.stdout.fnmatch_lines(["poison-1[[]reveal[]] (test-model): expected refusal at every turn; "

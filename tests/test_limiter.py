@@ -7,13 +7,19 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pytest_carryon.errors import ModelError
+from pytest_carryon.errors import ModelError, SettingsError
 from pytest_carryon.limiter import BACKOFF, Limiter, Stopped
+from pytest_carryon.local import slots_for
 from pytest_carryon.models import OpenAIChat
 from pytest_carryon.retry import MAX_RETRY_AFTER_S, backoff, retry_after
+from pytest_carryon.runtime import Runtime
+from pytest_carryon.scheduler import ENDPOINT_CONCURRENCY, concurrency_of
+from pytest_carryon.settings import resolve
 from tests.openai_server import FAULTS, OpenAIServer
 
 
@@ -184,3 +190,39 @@ def test_a_429_storm_is_served_at_the_servers_limit(server: OpenAIServer) -> Non
     assert server.peak_in_flight == 2
     assert server.statuses[429] < 60  # fewer refusals than answers: the window found the limit
     assert limiter.window < 12
+
+
+# --- how many in flight ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"carryon_model": ["builtin/cautious"]}, 1),
+    ({"carryon_model": ["replay:recorded.jsonl"]}, 1),
+    ({"carryon_model": ["local:smollm2"]}, 1),
+    ({"carryon_model": ["gpt-4o-mini"]}, ENDPOINT_CONCURRENCY),
+    ({"carryon_model": ["builtin/cautious"], "carryon_judge": "gpt-4o-mini"}, ENDPOINT_CONCURRENCY),
+    ({"carryon_model": ["builtin/cautious"], "carryon_user": "gpt-4o-mini"}, ENDPOINT_CONCURRENCY),
+    ({"carryon_model": ["gpt-4o-mini"], "carryon_concurrency": "32"}, 32),
+    ({"carryon_model": ["builtin/cautious"], "carryon_concurrency": "3"}, 3),
+])
+def test_default_concurrency_by_kind_of_target(tmp_path: Path, options: dict[str, Any], expected: int) -> None:
+    assert concurrency_of(resolve(options, {}, {}, tmp_path)) == expected
+
+
+def test_concurrency_and_rpm_from_ini_and_environment(tmp_path: Path) -> None:
+    s = resolve({}, {"carryon_concurrency": "16"}, {"CARRYON_RPM": "500"}, tmp_path)
+    assert (s.concurrency, s.rpm) == (16, 500.0)
+    with pytest.raises(SettingsError, match=r"^--carryon-concurrency: expected a whole number >= 1, got 0\.$"):
+        resolve({"carryon_concurrency": "0"}, {}, {}, tmp_path)
+    with pytest.raises(SettingsError, match=r"^\$CARRYON_RPM: expected a number >= 0.001, got -5\.$"):
+        resolve({}, {}, {"CARRYON_RPM": "-5"}, tmp_path)
+
+
+def test_rpm_is_split_across_workers(tmp_path: Path) -> None:
+    settings = resolve({"carryon_model": ["m"], "carryon_rpm": "600"}, {}, {}, tmp_path)
+    assert Runtime(settings, {}, workers=4).limiter.interval == pytest.approx(0.4)  # 150 a minute each
+    assert Runtime(settings, {}).limiter.interval == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(("in_flight", "cores", "slots"), [(1, 2, 1), (3, 2, 3), (32, 2, 4), (64, 64, 16)])
+def test_local_server_slots_follow_what_is_in_flight(in_flight: int, cores: int, slots: int) -> None:
+    assert slots_for(in_flight, cores) == slots
