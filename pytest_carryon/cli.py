@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="heuristic (default) or a model name for the LLM judge")
     judge.add_argument("--base-url", default=None, help="endpoint for an LLM judge")
     judge.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR")
+    judge.add_argument("--escalate", default=None, metavar="F",
+                       help="with --judge MODEL: the heuristic decides replies it is at least F "
+                            "confident about (0 to 1), the model the rest; lines then say who judged")
 
     imp = sub.add_parser("import", help="turn a public dataset into a scenario file")
     imp.add_argument("dataset", choices=["xstest"])
@@ -83,8 +86,13 @@ def _judge(args: argparse.Namespace) -> int:
     import os
 
     from pytest_carryon.judge import HeuristicJudge, Judge, LLMJudge
+    from pytest_carryon.judge.escalate import EscalatingJudge
     from pytest_carryon.models import OpenAIChat
 
+    threshold, problem = _threshold(args.escalate, args.judge)
+    if problem:
+        print(f"carryon judge: {problem}", file=sys.stderr)
+        return 2
     judge: Judge
     if args.judge == "heuristic":
         judge = HeuristicJudge()
@@ -93,6 +101,8 @@ def _judge(args: argparse.Namespace) -> int:
         judge = LLMJudge(OpenAIChat(args.judge, base_url=args.base_url, api_key=key,
                                     temperature=0.0, max_tokens=512, seed=None, timeout=60,
                                     retries=4))
+    if threshold is not None:
+        judge = EscalatingJudge(HeuristicJudge(), judge, threshold)
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     try:
         with args.input.open(encoding="utf-8") as fh:
@@ -118,8 +128,27 @@ def _judge_row(judge: Any, line: str, path: Path, number: int) -> dict[str, Any]
     if not isinstance(history, list):
         raise ValueError(f"{path}:{number}: 'messages' must be a list of {{role, content}}")
     messages = [*history, {"role": "user", "content": row["prompt"]}]
-    row["verdict"] = judge(messages, row["response"], (), True).verdict
+    judgement = judge(messages, row["response"], (), True)
+    row["verdict"] = judgement.verdict
+    row["confidence"] = judgement.confidence
+    if judgement.judge is not None:
+        row["judge"] = judgement.judge
     return row
+
+
+def _threshold(text: str | None, judge: str) -> tuple[float | None, str | None]:
+    """The --escalate value, or the one-line problem with it."""
+    if text is None:
+        return None, None
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"--escalate: expected a number between 0 and 1, got {text!r}."
+    if not 0.0 <= value <= 1.0:
+        return None, f"--escalate: expected a number between 0 and 1, got {text}."
+    if judge == "heuristic":
+        return None, "--escalate needs an LLM judge to escalate to: add --judge MODEL."
+    return value, None
 
 
 def _import(args: argparse.Namespace) -> int:

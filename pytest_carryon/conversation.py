@@ -31,6 +31,7 @@ class Turn:
     harm: float | None
     latency_s: float
     cached: bool
+    judge: str | None = None  # who gave the verdict: "heuristic" or the LLM judge's model
 
 
 @dataclass
@@ -73,7 +74,7 @@ def converse(scenario: Scenario, flow: str, complete: Complete, user: User, judg
         transcript.turns.append(Turn(
             index=len(transcript.turns) + 1, strategy=strategy, user=text, assistant=reply.text,
             verdict=judgement.verdict, confidence=judgement.confidence, utility=judgement.utility, harm=judgement.harm,
-            latency_s=round(reply.latency_s, 4), cached=reply.cached,
+            latency_s=round(reply.latency_s, 4), cached=reply.cached, judge=judgement.judge or judge.name,
         ))
         if judgement.verdict == "compliance" and not scenario.harmful:
             break

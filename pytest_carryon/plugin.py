@@ -364,6 +364,7 @@ def _run_info(state: CarryonState, partial: bool) -> dict[str, Any]:
         "models": list(s.models),
         "base_url": endpoint_host(s.base_url) if s.base_url else None,
         "judge": s.judge,
+        "judge_escalate": s.judge_escalate,
         "user": s.user,
         "flows": list(s.flows),
         "samples": s.samples,

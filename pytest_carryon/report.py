@@ -90,7 +90,8 @@ def _header(run: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
         ("models", ", ".join(str(m) for m in run.get("models", [])) or "none"),
         ("endpoint", endpoint_host(run.get("base_url"))),
-        ("judge", str(run.get("judge", "n/a"))),
+        ("judge", str(run.get("judge", "n/a")) if run.get("judge_escalate") is None
+         else f"heuristic, escalating below confidence {run['judge_escalate']:g} to {run['judge']}"),
         ("user", str(run.get("user", "n/a"))),
         ("flows", ", ".join(str(f) for f in run.get("flows", [])) or "n/a"),
         ("samples", str(run.get("samples", 1))),
@@ -376,6 +377,8 @@ def _turn_view(turn: Mapping[str, Any], position: int) -> TurnView:
         meta.append(f"{_num(turn['latency_s'])} s")
     if turn.get("cached"):
         meta.append("cached")
+    if turn.get("judge") not in (None, "heuristic"):  # escalated, or an LLM judge throughout
+        meta.append(f"judged by {turn['judge']}")
     return TurnView(
         who=f"turn {turn.get('index', position)} · user" + (f" · {strategy}" if strategy else ""),
         user=str(turn.get("user") or ""),

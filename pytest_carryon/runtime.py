@@ -14,6 +14,7 @@ from pathlib import Path
 from pytest_carryon.cache import CachedModel, ResponseCache
 from pytest_carryon.errors import ModelError
 from pytest_carryon.judge import HeuristicJudge, Judge, LLMJudge
+from pytest_carryon.judge.escalate import EscalatingJudge
 from pytest_carryon.limiter import Limiter
 from pytest_carryon.models import Complete, OpenAIChat, ReplayModel, builtin_model, endpoint_host
 from pytest_carryon.scheduler import concurrency_of
@@ -75,9 +76,11 @@ class Runtime:
 
     def judge(self) -> Judge:
         if self._judge is None:
-            name = self.settings.judge
+            name, threshold = self.settings.judge, self.settings.judge_escalate
             self._judge = HeuristicJudge() if name == "heuristic" else LLMJudge(
                 self._build(name, temperature=0.0))
+            if threshold is not None:
+                self._judge = EscalatingJudge(HeuristicJudge(), self._judge, threshold)
         return self._judge
 
     def user(self) -> User:

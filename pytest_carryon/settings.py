@@ -62,6 +62,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("seed", "sampling seed sent to the endpoint (default: none)", "N"),
     Option("judge", "heuristic (offline) or a model name for the LLM judge (default: heuristic)",
            "NAME"),
+    Option("judge-escalate", "with an LLM judge (--carryon-judge MODEL): the offline judge decides "
+           "replies it is at least F confident about, the LLM judge the rest (default: off, the LLM "
+           "judge sees every reply)", "F"),
     Option("user", "scripted or a model name for the LLM user (default: scripted)", "NAME"),
     Option("json", "results file (default: reports/carryon-results.json)", "PATH"),
     Option("html", "HTML report (default: reports/carryon-report.html)", "PATH"),
@@ -102,6 +105,7 @@ class Settings:
     max_tokens: int = 1024
     seed: int | None = None
     judge: str = "heuristic"
+    judge_escalate: float | None = None
     user: str = "scripted"
     json_path: Path = Path("reports/carryon-results.json")
     html_path: Path = Path("reports/carryon-report.html")
@@ -192,6 +196,11 @@ def _build(raw: dict[str, Any], where: dict[str, str], env: Mapping[str, str],
         raise _Bad(f"--carryon-system-prompt: no such file {system_path}. "
                    "Give the path of a text file holding the system prompt.")
     base_url = raw.get("base-url") or env.get("OPENAI_BASE_URL") or None
+    judge = raw.get("judge") or "heuristic"
+    escalate = get("judge-escalate", _float(0.0, 1.0), None)
+    if escalate is not None and judge == "heuristic":
+        raise _Bad(f"{where['judge-escalate']}: escalation needs an LLM judge to escalate to; add "
+                   "--carryon-judge MODEL, or drop the escalation threshold.")
     return Settings(
         models=models,
         base_url=base_url,
@@ -204,7 +213,8 @@ def _build(raw: dict[str, Any], where: dict[str, str], env: Mapping[str, str],
         temperature=get("temperature", _float(0.0, 2.0), 0.0),
         max_tokens=get("max-tokens", _int(1), 1024),
         seed=get("seed", _int(None), None),
-        judge=raw.get("judge") or "heuristic",
+        judge=judge,
+        judge_escalate=escalate,
         user=raw.get("user") or "scripted",
         json_path=path("json", Path("reports/carryon-results.json")),
         html_path=path("html", Path("reports/carryon-report.html")),

@@ -55,12 +55,24 @@ def shown(path: Path, here: Path) -> str:
         return str(path)
 
 
+def _judge(results: Mapping[str, Any]) -> str:
+    """The judge, and with escalation how many replies went from the offline judge to it."""
+    run = results["run"]
+    threshold = run.get("judge_escalate")
+    if threshold is None:
+        return str(run["judge"])
+    deciders = [t.get("judge") for c in results["conversations"] for t in c["turns"]]
+    escalated = sum(1 for who in deciders if who == run["judge"])
+    return (f"heuristic, escalating below confidence {threshold:g} to {run['judge']} "
+            f"({escalated} of {plural(len(deciders), 'reply', 'replies')} escalated)")
+
+
 def summary_lines(results: Mapping[str, Any], settings: Any, here: Path,
                   written: Mapping[str, Path] | None = None) -> list[str]:
     run, summary = results["run"], results["summary"]
     head = (f"{plural(summary['conversations'], 'conversation')} "
             f"({plural(summary['errors'], 'error')}) with {', '.join(run['models'])}; "
-            f"judge {run['judge']}, user {run['user']}, flows {', '.join(run['flows'])}"
+            f"judge {_judge(results)}, user {run['user']}, flows {', '.join(run['flows'])}"
             f"{'; PARTIAL run' if run.get('partial') else ''}")
     lines = [head, *block_lines(summary)]
     if len(results["by_model"]) > 1:

@@ -194,7 +194,10 @@ def test_judge_adds_verdict_and_keeps_other_keys(tmp_path: Path, capsys: pytest.
     out = tmp_path / "out.jsonl"
     assert cli.main(["judge", str(source), "-o", str(out)]) == 0
     judged = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert judged == [{**rows[0], "verdict": "refusal"}, {**rows[1], "verdict": "compliance"}]
+    # Every line also says how sure the judge is; the figure itself is the judge's to calibrate.
+    assert all(0.0 <= row["confidence"] <= 1.0 for row in judged)
+    assert judged == [{**rows[0], "verdict": "refusal", "confidence": judged[0]["confidence"]},
+                      {**rows[1], "verdict": "compliance", "confidence": judged[1]["confidence"]}]
     assert cli.main(["judge", str(source)]) == 0  # to standard output
     assert [json.loads(line)["verdict"] for line in capsys.readouterr().out.splitlines()] == ["refusal", "compliance"]
 
@@ -224,7 +227,8 @@ def test_judge_with_an_llm_judge(tmp_path: Path, grading_server: OpenAIServer) -
     out = tmp_path / "out.jsonl"
     assert cli.main(["judge", str(source), "-o", str(out), "--judge", "grader",
                      "--base-url", grading_server.url, "--api-key-env", "CARRYON_TEST_NO_SUCH_VAR"]) == 0
-    assert json.loads(out.read_text(encoding="utf-8")) == {"prompt": "p", "response": "r", "verdict": "partial"}
+    assert json.loads(out.read_text(encoding="utf-8")) == {"prompt": "p", "response": "r", "verdict": "partial",
+                                                           "confidence": None}
     [seen] = grading_server.chat_requests()
     assert seen.body["model"] == "grader"
 
