@@ -163,13 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"{args.conversations} conversations x 2 turns; latency {args.latency * 1000:.0f} ms; "
           f"{c} in flight; capped server: {args.cap} at once, 429 beyond; {os.cpu_count()} cores")
-    print(f"{'case':<34} {'calls':>6} {'429s':>6} {'peak':>5} {'wall s':>8} {'model s':>8} {'ideal s':>8} "
+    print(f"{'case':<42} {'calls':>6} {'429s':>6} {'peak':>5} {'wall s':>8} {'model s':>8} {'ideal s':>8} "
           f"{'ratio':>6} {'span s':>7}")
     for name, r, model, ideal in rows:
         model_text = f"{model:8.2f}" if model is not None else f"{'':8}"
         ideal_text = f"{ideal:8.2f}" if ideal is not None else f"{'':8}"
         ratio = f"{model / ideal:6.2f}" if model is not None and ideal else f"{'':6}"
-        print(f"{name:<34} {r.calls:6d} {r.throttled:6d} {r.peak:5d} {r.wall_s:8.2f} {model_text} {ideal_text} "
+        print(f"{name:<42} {r.calls:6d} {r.throttled:6d} {r.peak:5d} {r.wall_s:8.2f} {model_text} {ideal_text} "
               f"{ratio} {r.span_s:7.2f}")
     print(f"median of {args.repeats} back-to-back pairs (fixed cost, case) each; peak = most requests the "
           "server held at once; span s = first request to last answer, as the server saw it "
