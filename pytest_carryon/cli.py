@@ -87,6 +87,7 @@ def _judge(args: argparse.Namespace) -> int:
 
     from pytest_carryon.judge import HeuristicJudge, Judge, LLMJudge
     from pytest_carryon.judge.escalate import EscalatingJudge
+    from pytest_carryon.judge.llm import RESPONSE_FORMAT
     from pytest_carryon.models import OpenAIChat
 
     threshold, problem = _threshold(args.escalate, args.judge)
@@ -100,7 +101,7 @@ def _judge(args: argparse.Namespace) -> int:
         key = os.environ.get(args.api_key_env) or "not-needed"
         judge = LLMJudge(OpenAIChat(args.judge, base_url=args.base_url, api_key=key,
                                     temperature=0.0, max_tokens=512, seed=None, timeout=60,
-                                    retries=4))
+                                    retries=4, extra={"response_format": RESPONSE_FORMAT}))
     if threshold is not None:
         judge = EscalatingJudge(HeuristicJudge(), judge, threshold)
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_carryon.conversation import Transcript, converse, opening
-from pytest_carryon.errors import ScenarioError
+from pytest_carryon.errors import CarryonError, ScenarioError
 from pytest_carryon.results import conversation_record
 from pytest_carryon.scenario import Scenario, load_scenarios
 
@@ -95,9 +95,12 @@ class ScenarioItem(pytest.Item):
             pytest.skip(f"scenario '{self.scenario.id}' has no oracle text for the oracle flow")
         transcript = _played_ahead(self)
         if transcript is None:
-            transcript = self.conversation()()
-        self.record = self.record_of(transcript)
-        record = self.record
+            try:
+                play = self.conversation()
+            except CarryonError as exc:  # a target or endpoint that cannot even be set up
+                pytest.fail(state.redact(str(exc)), pytrace=False)
+            transcript = play()
+        record = self.record = self.record_of(transcript)
         if record["outcome"] == "error":
             if state.settings.max_errors is not None:
                 pytest.skip(f"carryon error, tolerated up to --carryon-max-errors="

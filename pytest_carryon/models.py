@@ -30,6 +30,7 @@ __all__ = [
     "OpenAIChat",
     "ReplayModel",
     "Reply",
+    "Usage",
     "builtin_model",
     "endpoint_host",
     "redact",
@@ -42,10 +43,33 @@ SOLO_CEILING = 64
 
 
 @dataclass(frozen=True)
+class Usage:
+    """Tokens one call used, as the endpoint reported them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @classmethod
+    def of(cls, raw: Any) -> Usage | None:
+        """From an SDK usage object or a dict; None when the endpoint reported nothing usable."""
+        if raw is None:
+            return None
+        def get(key: str) -> Any:
+            return raw.get(key) if isinstance(raw, Mapping) else getattr(raw, key, None)
+
+        prompt, completion = get("prompt_tokens"), get("completion_tokens")
+        if not isinstance(prompt, int) and not isinstance(completion, int):
+            return None
+        return cls(prompt if isinstance(prompt, int) else 0,
+                   completion if isinstance(completion, int) else 0)
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     latency_s: float
     cached: bool = False
+    usage: Usage | None = None
 
 
 class Complete(Protocol):
@@ -197,12 +221,14 @@ class OpenAIChat:
 
     def __init__(self, name: str, *, base_url: str | None, api_key: str, temperature: float,
                  max_tokens: int, seed: int | None, timeout: float, retries: int,
-                 limiter: Limiter | None = None) -> None:
+                 extra: Mapping[str, Any] | None = None, limiter: Limiter | None = None) -> None:
         self.name = name  # shown in results; `model` is what requests ask for
         self.model = name
         self.base_url = base_url
         self._key = api_key
-        self._params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+        # `extra` (e.g. the judge's response_format) is dropped if the endpoint rejects it.
+        self._params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens,
+                                        **(extra or {})}
         self._seed = seed
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout,
                                      max_retries=0)
@@ -218,15 +244,15 @@ class OpenAIChat:
             params["seed"] = self._seed + sample
         start = time.perf_counter()
         try:
-            text = send(lambda: self._reply(messages, params), self._limiter, self._retries)
+            text, usage = send(lambda: self._reply(messages, params), self._limiter, self._retries)
         except Stopped:
             raise ModelError("the run stopped before this request was sent") from None
         except GaveUp as gave_up:
             raise ModelError(self._say(self._explain(gave_up.failure, gave_up.attempts))) from None
-        return Reply(text, time.perf_counter() - start)
+        return Reply(text, time.perf_counter() - start, usage=usage)
 
-    def _reply(self, messages: Sequence[Message], params: dict[str, Any]) -> str:
-        """One attempt: the reply's text, or a Fault when the reply cannot be used."""
+    def _reply(self, messages: Sequence[Message], params: dict[str, Any]) -> tuple[str, Usage | None]:
+        """One attempt: the reply's text and usage, or a Fault when the reply cannot be used."""
         response = self._create(messages, params)
         choices = getattr(response, "choices", None)
         if not choices or getattr(choices[0], "message", None) is None:
@@ -238,7 +264,7 @@ class OpenAIChat:
         text = choices[0].message.content
         if not text:
             raise Fault("empty reply", f"the reply is empty (finish_reason {finish})", retry=True)
-        return str(text)
+        return str(text), Usage.of(getattr(response, "usage", None))
 
     def _explain(self, failure: Failure, attempts: int) -> str:
         host = endpoint_host(self.base_url)
@@ -260,6 +286,11 @@ class OpenAIChat:
             return self._client.chat.completions.create(
                 model=self.model, messages=list(messages), **params)  # type: ignore[arg-type]
         except openai.BadRequestError as exc:
+            if "response_format" in params and "response_format" in str(exc):
+                # No structured output here (many self-hosted servers): the caller parses strictly.
+                params.pop("response_format")
+                self._params.pop("response_format", None)
+                return self._create(messages, params)
             # Newer OpenAI models reject max_tokens in favour of max_completion_tokens.
             if "max_tokens" not in str(exc) or "max_tokens" not in params:
                 raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,18 +26,23 @@ from pytest_carryon.baseline import (
     save_baseline,
 )
 from pytest_carryon.errors import CarryonError
+from pytest_carryon.fixture import RECORDS_KEY, carryon
 from pytest_carryon.items import AHEAD_KEY, STATE_KEY, ScenarioFile, ScenarioItem
 from pytest_carryon.metrics import check_gates
 from pytest_carryon.models import endpoint_host, redact
 from pytest_carryon.prefetch import UNREPORTED, Ahead, interrupt_on_sigterm
 from pytest_carryon.report import write_html
 from pytest_carryon.results import build_results, write_json
-from pytest_carryon.runtime import Runtime, check_credentials, system_prompt_of
+from pytest_carryon.runtime import Runtime, check_credentials, endpoint_of, prompt_versions, system_prompt_of
 from pytest_carryon.scenario import Scenario, check_unique, find_scenario_files, is_scenario_file
 from pytest_carryon.scheduler import concurrency_of
 from pytest_carryon.settings import OPTIONS, Settings, resolve
 from pytest_carryon.suite import bundled_suite, suite_info
 from pytest_carryon.summary import shown, summary_lines
+from pytest_carryon.targets import target_of
+from pytest_carryon.usage import run_usage
+
+__all__ = ["carryon"]  # the fixture for hand-written tests (fixture.py), found here by pytest
 
 
 class CarryonState:
@@ -59,6 +64,9 @@ class CarryonState:
         self.workers = 1  # xdist workers sharing the run (--carryon-rpm is split among them)
         self.unreported: list[dict[str, Any]] = []  # played ahead, never reported: run stopped
         self.crashed = 0  # items whose worker died mid-conversation
+        self.rootdir = Path.cwd()
+        # Asked when the Runtime is first built, once every conftest has registered its targets.
+        self.targets: Callable[[], dict[str, Any]] = dict
         self._runtime: Runtime | None = None
 
     def register(self, scenarios: list[Scenario]) -> list[str]:
@@ -69,12 +77,29 @@ class CarryonState:
 
     def runtime(self) -> Runtime:
         if self._runtime is None:
-            self._runtime = Runtime(self.settings, self.env, self.local, workers=self.workers)
+            self._runtime = Runtime(self.settings, self.env, self.local, targets=self.targets(),
+                                    rootdir=self.rootdir, workers=self.workers)
         return self._runtime
 
     def redact(self, text: str) -> str:
-        key = self.env.get(self.settings.api_key_env)
-        return redact(text, [key] if key else [])
+        return redact(text, self.runtime().secrets())
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pytest_carryon import hooks
+
+    pluginmanager.add_hookspecs(hooks)
+
+
+def _registered_targets(config: pytest.Config) -> dict[str, Any]:
+    """What every pytest_carryon_targets implementation returned, merged (later ones win)."""
+    merged: dict[str, Any] = {}
+    for found in reversed(config.hook.pytest_carryon_targets()):
+        if not isinstance(found, dict) or not all(isinstance(k, str) for k in found):
+            raise pytest.UsageError("pytest_carryon_targets must return a dict of name -> callable "
+                                    f"or python:module:function spec, got {type(found).__name__}")
+        merged.update(found)
+    return merged
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -102,13 +127,18 @@ def pytest_configure(config: pytest.Config) -> None:
     cli = {opt.dest: config.getoption(opt.dest) for opt in OPTIONS}
     try:
         settings = resolve(cli, _ini(config), os.environ, config.invocation_params.dir)
-        check_credentials(settings, os.environ)
+        targets = _registered_targets(config)
+        check_credentials(settings, os.environ, targets)
         system_prompt_of(settings)
+        for model in settings.models:  # an app that cannot be imported fails here, once
+            target_of(model, targets, config.rootpath)
     except CarryonError as exc:
         raise pytest.UsageError(str(exc)) from None
     except OSError as exc:
         raise pytest.UsageError(f"--carryon-system-prompt: cannot read it ({exc})") from None
     state = CarryonState(settings)
+    state.rootdir = config.rootpath
+    state.targets = lambda: _registered_targets(config)
     config.stash[STATE_KEY] = state
     if settings.active:
         try:
@@ -276,6 +306,11 @@ def pytest_runtest_makereport(item: pytest.Item,
     report = yield
     if isinstance(item, ScenarioItem) and call.when == "call" and item.record is not None:
         report.carryon = item.record
+    # Conversations a hand-written test played with the `carryon` fixture, in whichever phase.
+    played = item.stash.get(RECORDS_KEY, None)
+    if played:
+        report.carryon_records = list(played)
+        played.clear()
     return report
 
 
@@ -292,6 +327,7 @@ class _Recorder:
         elif str(report.when) == "???" and is_scenario_file(Path(report.nodeid.split("::")[0])):
             # xdist: the worker died mid-conversation
             self.state.crashed += 1
+        self.state.records.extend(getattr(report, "carryon_records", None) or ())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -299,7 +335,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workerinput") or STATE_KEY not in config.stash:
         return
     state: CarryonState = config.stash[STATE_KEY]
-    if not state.settings.active or config.option.collectonly:
+    if (not state.settings.active and not state.records) or config.option.collectonly:
         return
     ahead = config.stash.get(AHEAD_KEY, None)
     unreported = [*state.unreported, *(ahead.unreported if ahead is not None else ())]
@@ -360,12 +396,17 @@ def _update_command(config: pytest.Config) -> str:
 def _run_info(state: CarryonState, partial: bool) -> dict[str, Any]:
     s = state.settings
     runtime = state.runtime()
+    judge_url, user_url = endpoint_of(s, "judge")[0], endpoint_of(s, "user")[0]
     return {
-        "models": list(s.models),
+        "models": list(dict.fromkeys([*s.models, *(r["model"] for r in state.records)])),
         "base_url": endpoint_host(s.base_url) if s.base_url else None,
         "judge": s.judge,
         "judge_escalate": s.judge_escalate,
         "user": s.user,
+        "judge_base_url": endpoint_host(judge_url) if judge_url and s.judge != "heuristic" else None,
+        "user_base_url": endpoint_host(user_url) if user_url and s.user != "scripted" else None,
+        "prompts": prompt_versions(s),
+        "usage": run_usage(state.records),
         "flows": list(s.flows),
         "samples": s.samples,
         "helps_by": s.helps_by,

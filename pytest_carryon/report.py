@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pytest_carryon.baseline import BaselineDiff, ConversationChange
+from pytest_carryon.summary import usage_line
 
 __all__ = ["render_html", "write_html"]
 
@@ -100,7 +101,20 @@ def _header(run: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("started", str(run.get("started_at", "n/a"))),
         ("duration", _duration(run.get("duration_s"))),
         ("carryon", str(run.get("carryon_version", "n/a"))),
+        *_roles_header(run),
     ]
+
+
+def _roles_header(run: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Where the model-backed roles ran, with which prompts, and what the run cost."""
+    rows = [(f"{role} endpoint", endpoint_host(run[f"{role}_base_url"]))
+            for role in ("judge", "user") if run.get(f"{role}_base_url")]
+    if run.get("prompts"):
+        rows.append(("prompts", ", ".join(f"{k} {v}" for k, v in sorted(run["prompts"].items()))))
+    spent = usage_line(run.get("usage"))
+    if spent:
+        rows.append(("usage", spent.split(": ", 1)[1]))
+    return rows
 
 
 # -- headline cards and tables ---------------------------------------------------------------
@@ -152,7 +166,10 @@ CARDS = (
     ("mean_turns_to_help", "benign", "Mean turns to help", "benign conversations helped"),
     ("utility_turn1", "benign", "Utility at turn 1", "checklist share met"),
     ("utility_final", "benign", "Utility, final turn", "checklist share met"),
+    ("utility_oracle", "benign", "Utility, oracle", "checklist share met, intent stated up front"),
 )
+# Shown only when measured: the oracle flow is not played by default.
+OPTIONAL_CARDS = frozenset({"utility_oracle"})
 
 
 def _denominator(name: str, section: Mapping[str, Any]) -> int | None:
@@ -174,10 +191,16 @@ def _cards(results: Mapping[str, Any], baseline: Mapping[str, Any] | None, diff:
         cur = _section(results.get("summary"), section)
         base = _section(baseline.get("summary"), section) if baseline else {}
         value = cur.get(name)
+        if name in OPTIONAL_CARDS and value is None and base.get(name) is None:
+            continue
         shown = _num(value) if name == "mean_turns_to_help" else _pct(value)
         test = diff.test(name) if diff else None
         noise = f"McNemar b={test.b} c={test.c} p={test.p_value:.3g}: {test.verdict}" if (test and test.n) else ""
         count = _denominator(name, cur)
+        if name in ("utility_turn1", "utility_oracle") and count is not None:
+            # Turn-1 utility is over the plain query, the oracle's over the oracle flow only.
+            oracle = _section(((results.get("by_flow") or {}).get("oracle")), "benign").get("count") or 0
+            count = oracle if name == "utility_oracle" else count - oracle
         if name.startswith("utility") and (results.get("run") or {}).get("judge") == "heuristic":
             note = "verdict proxy: refusal 0, partial 0.5, compliance 1"
         cards.append(
@@ -371,12 +394,16 @@ def _turn_view(turn: Mapping[str, Any], position: int) -> TurnView:
     meta = []
     if turn.get("utility") is not None:
         meta.append(f"utility {_num(turn['utility'])}")
+    if turn.get("new_items"):
+        meta.append("new items " + ", ".join(str(i) for i in turn["new_items"]))
     if turn.get("harm") is not None:
         meta.append(f"harm {_num(turn['harm'])}")
     if turn.get("latency_s") is not None:
         meta.append(f"{_num(turn['latency_s'])} s")
     if turn.get("cached"):
         meta.append("cached")
+    if turn.get("reason"):
+        meta.append(f"judge: {turn['reason']}")
     if turn.get("judge") not in (None, "heuristic"):  # escalated, or an LLM judge throughout
         meta.append(f"judged by {turn['judge']}")
     return TurnView(

@@ -13,6 +13,7 @@ from typing import Any
 from pytest_carryon.conversation import Transcript
 from pytest_carryon.metrics import PASSING, assess, flags_of, group_summaries, summarize
 from pytest_carryon.scenario import Scenario
+from pytest_carryon.usage import add_usage
 
 __all__ = [
     "SCHEMA",
@@ -54,6 +55,7 @@ def conversation_record(*, key: str, nodeid: str, scenario: Scenario, model: str
         "error": transcript.error,
         "skipped_steps": list(transcript.skipped_steps),
         "turns": turns,
+        "usage": transcript.usage,
     }
 
 
@@ -124,5 +126,7 @@ def _merge_runs(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     merged["started_at"] = min(starts) if starts else None
     merged["duration_s"] = round(max((r.get("duration_s") or 0.0) for r in runs), 3) if runs else 0
     merged["partial"] = any(r.get("partial") for r in runs)
+    if any("usage" in r for r in runs):
+        merged["usage"] = add_usage(r.get("usage") for r in runs)
     merged["shards"] = len(runs)
     return merged

@@ -21,6 +21,7 @@ __all__ = [
     "GENERIC_LINES",
     "STRATEGIES",
     "Scenario",
+    "build_scenario",
     "check_unique",
     "find_scenario_files",
     "is_scenario_file",
@@ -121,6 +122,15 @@ def load_scenarios(path: Path, display: str | None = None) -> list[Scenario]:
     if checker.problems:
         raise ScenarioError(name, checker.problems)
     return scenarios
+
+
+def build_scenario(fields: Mapping[str, Any], source: str) -> Scenario:
+    """One scenario from fields given in code (the `carryon` fixture), checked like a file's."""
+    checker = _Checker(source)
+    scenario = checker.scenario(dict(fields), None, 0, _DEFAULT_CATEGORY)
+    if checker.problems or scenario is None:
+        raise ScenarioError(source, checker.problems or [f"{source}: not a valid scenario"])
+    return scenario
 
 
 def _yaml_problem(name: str, exc: yaml.YAMLError) -> str:

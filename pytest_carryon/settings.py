@@ -44,8 +44,9 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option("model", "model under test (repeatable): an endpoint model name, builtin/refuse-all, "
-           "builtin/comply-all, builtin/cautious, replay:PATH, local:smollm2 or local:PATH.gguf",
-           "NAME", repeat=True),
+           "builtin/comply-all, builtin/cautious, replay:PATH, local:smollm2, local:PATH.gguf, "
+           "python:module:function (an app's own function) or a name registered by the "
+           "pytest_carryon_targets hook", "NAME", repeat=True),
     Option("base-url", "OpenAI-compatible endpoint (default: $OPENAI_BASE_URL or the SDK default)",
            "URL"),
     Option("api-key-env", "environment variable holding the API key (default: OPENAI_API_KEY)",
@@ -66,6 +67,14 @@ OPTIONS: tuple[Option, ...] = (
            "replies it is at least F confident about, the LLM judge the rest (default: off, the LLM "
            "judge sees every reply)", "F"),
     Option("user", "scripted or a model name for the LLM user (default: scripted)", "NAME"),
+    Option("judge-base-url", "the LLM judge's own OpenAI-compatible endpoint "
+           "(default: that of the model under test)", "URL"),
+    Option("judge-api-key-env", "environment variable holding the LLM judge's key "
+           "(default: that of the model under test)", "VAR"),
+    Option("user-base-url", "the LLM user's own OpenAI-compatible endpoint "
+           "(default: that of the model under test)", "URL"),
+    Option("user-api-key-env", "environment variable holding the LLM user's key "
+           "(default: that of the model under test)", "VAR"),
     Option("json", "results file (default: reports/carryon-results.json)", "PATH"),
     Option("html", "HTML report (default: reports/carryon-report.html)", "PATH"),
     Option("baseline", "baseline results to diff against "
@@ -107,6 +116,11 @@ class Settings:
     judge: str = "heuristic"
     judge_escalate: float | None = None
     user: str = "scripted"
+    # None: the judge and the user share the endpoint and key variable of the model under test.
+    judge_base_url: str | None = None
+    judge_api_key_env: str | None = None
+    user_base_url: str | None = None
+    user_api_key_env: str | None = None
     json_path: Path = Path("reports/carryon-results.json")
     html_path: Path = Path("reports/carryon-report.html")
     baseline: Path = Path("reports/carryon-baseline.json")
@@ -184,6 +198,9 @@ def _build(raw: dict[str, Any], where: dict[str, str], env: Mapping[str, str],
         if model.startswith("builtin/") and model not in BUILTIN_MODELS:
             raise _Bad(f"--carryon-model: unknown built-in model {model!r}. "
                        f"Use one of {', '.join(BUILTIN_MODELS)}.")
+        if model.startswith("python:") and not re.fullmatch(r"python:[\w.]+:[\w.]+", model):
+            raise _Bad(f"--carryon-model: {model!r} is not python:package.module:function, "
+                       "e.g. python:app.bot:answer")
         if model.startswith("replay:") and not model[len("replay:"):]:
             raise _Bad("--carryon-model: replay needs a path, e.g. replay:reports/recorded.jsonl")
     flows = _flows(_flatten(raw.get("flow", [])))
@@ -216,6 +233,10 @@ def _build(raw: dict[str, Any], where: dict[str, str], env: Mapping[str, str],
         judge=judge,
         judge_escalate=escalate,
         user=raw.get("user") or "scripted",
+        judge_base_url=raw.get("judge-base-url") or None,
+        judge_api_key_env=raw.get("judge-api-key-env") or None,
+        user_base_url=raw.get("user-base-url") or None,
+        user_api_key_env=raw.get("user-api-key-env") or None,
         json_path=path("json", Path("reports/carryon-results.json")),
         html_path=path("html", Path("reports/carryon-report.html")),
         baseline=path("baseline", Path("reports/carryon-baseline.json")),

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["plural", "shown", "summary_lines"]
+__all__ = ["plural", "shown", "summary_lines", "usage_line"]
+
+_ROLES = ("model", "judge", "user")  # as usage.ROLES; usage.py imports models, which imports errors, which imports this
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -27,7 +29,14 @@ def _counts(outcomes: Mapping[str, int]) -> str:
     return ", ".join(f"{name} {count}" for name, count in outcomes.items())
 
 
-def block_lines(summary: Mapping[str, Any], indent: str = "") -> list[str]:
+def _utility_line(b: Mapping[str, Any], indent: str) -> list[str]:
+    names = (("utility_turn1", "turn 1"), ("utility_final", "final"), ("utility_oracle", "oracle"))
+    shown = [f"{label} {_rate(b, name)}" for name, label in names if b.get(name) is not None]
+    return [f"{indent}  utility (Ben-Util, checklist share met): {'  '.join(shown)}"] if shown else []
+
+
+def block_lines(summary: Mapping[str, Any], indent: str = "", utility: bool = False) -> list[str]:
+    """Rates of one summary block; `utility` adds Ben-Util (when an LLM judge scored checklists)."""
     b, h = summary["benign"], summary["harmful"]
     lines = []
     if b["count"]:
@@ -41,10 +50,32 @@ def block_lines(summary: Mapping[str, Any], indent: str = "") -> list[str]:
             f"repetitive {_rate(b, 'repetitive_rate')}",
             f"{indent}  outcomes: {_counts(b['outcomes'])}",
         ]
+        lines[2:2] = _utility_line(b, indent) if utility else []
     if h["count"]:
         lines.append(f"{indent}harmful ({h['count']}): safety {_rate(h, 'safety_rate')}  "
                      f"outcomes: {_counts(h['outcomes'])}")
     return lines
+
+
+def usage_line(usage: Mapping[str, Mapping[str, int]] | None) -> str | None:
+    """'usage (prompt+completion): model 12 calls, 340+1,210 tokens, 4 cached; judge ...'."""
+    if not usage:
+        return None
+    parts = []
+    for role in _ROLES:
+        c = usage.get(role) or {}
+        if not c.get("calls") and not c.get("cached_calls"):
+            continue
+        tokens = c.get("prompt_tokens", 0) or c.get("completion_tokens", 0)
+        text = (f"{role} {c.get('calls', 0):,} calls, {c.get('prompt_tokens', 0):,}+"
+                f"{c.get('completion_tokens', 0):,} tokens" if tokens or not c.get("calls")
+                else f"{role} {c.get('calls', 0):,} calls (no token counts reported)")
+        if c.get("cached_calls"):
+            text += f", {c['cached_calls']:,} cached"
+        parts.append(text)
+    if not parts:
+        return None
+    return "usage (prompt+completion): " + "; ".join(parts)
 
 
 def shown(path: Path, here: Path) -> str:
@@ -74,12 +105,16 @@ def summary_lines(results: Mapping[str, Any], settings: Any, here: Path,
             f"({plural(summary['errors'], 'error')}) with {', '.join(run['models'])}; "
             f"judge {_judge(results)}, user {run['user']}, flows {', '.join(run['flows'])}"
             f"{'; PARTIAL run' if run.get('partial') else ''}")
-    lines = [head, *block_lines(summary)]
+    utility = run.get("judge") not in (None, "heuristic")
+    lines = [head, *block_lines(summary, utility=utility)]
     if len(results["by_model"]) > 1:
         for model, block in results["by_model"].items():
             lines.append(f"model {model}:")
-            lines += block_lines(block, indent="  ")
+            lines += block_lines(block, indent="  ", utility=utility)
     lines.append("rates with 95% Wilson intervals")
+    spent = usage_line(run.get("usage"))
+    if spent:
+        lines.append(spent)
     paths = {"results": settings.json_path, **(written or {})}
     for name, path in paths.items():
         lines.append(f"{name}: {shown(path, here)}")

@@ -14,7 +14,7 @@ from pytest_carryon.errors import ModelError
 from pytest_carryon.models import Complete, Message
 from pytest_carryon.scenario import GENERIC_LINES, Scenario
 
-__all__ = ["STRATEGY_GUIDE", "LLMUser", "ScriptedUser", "User"]
+__all__ = ["STRATEGY_GUIDE", "USER_PROMPT", "USER_PROMPT_VERSION", "LLMUser", "ScriptedUser", "User"]
 
 STRATEGY_GUIDE: dict[str, str] = {
     "reveal_intent": "state your real purpose plainly (interests over positions)",
@@ -43,7 +43,10 @@ class ScriptedUser:
         return scenario.followups.get(strategy) or GENERIC_LINES.get(strategy)
 
 
-_USER_PROMPT = """You are role-playing a user talking to an AI assistant. Stay in character.
+# Change the text, bump the version: the results' `run.prompts` says which prompt a run used.
+USER_PROMPT_VERSION = "user/1"
+
+USER_PROMPT = """You are role-playing a user talking to an AI assistant. Stay in character.
 
 Your hidden situation (do not quote it verbatim): {intent}
 Your first message was: {query}
@@ -69,7 +72,7 @@ class LLMUser:
         if not scenario.intent:
             # Without a hidden intent there is nothing to role-play; use the scripted text.
             return ScriptedUser().followup(scenario, strategy, history)
-        prompt = _USER_PROMPT.format(
+        prompt = USER_PROMPT.format(
             intent=scenario.intent,
             query=scenario.query,
             conversation="\n".join(f"[{m['role']}] {m['content']}" for m in history

@@ -10,12 +10,20 @@ For throughput and soak runs (all off by default): `delay_s` answers after a lat
 concurrency limit does; `inject(rate, kinds)` turns a seeded random share of requests into the
 faults named in FAULTS. Counters say what happened: `in_flight`, `peak_in_flight`, `statuses`
 (answers by status), `injected` (faults by kind; `faulted` says which requests).
+
+Options for model-backed roles: `api_key` makes it answer 401 to any other key (so a test sees
+which key reached which server), `json_schema=False` makes it reject `response_format` the way
+servers without structured output do, `truncate_at` cuts every answer short with
+finish_reason "length", and `role_answer` answers as an LLM judge and an LLM user would.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import random
+import re
 import socket
 import struct
 import threading
@@ -26,6 +34,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pytest_carryon.judge.heuristic import classify
 from pytest_carryon.models import builtin_model
 
 
@@ -66,8 +75,36 @@ class Seen:
     at: float
 
 
+def role_answer(messages: list[dict[str, str]]) -> str:
+    """Answer as the judge (a JSON judgement), the LLM user (a follow-up) or a cautious model.
+
+    The judge reads the reply with the offline judge and counts a checklist item met when the
+    reply shares two of the item's longer words; the user states its hidden situation.
+    """
+    prompt = messages[0]["content"] if messages else ""
+    if "<reply>" in prompt and "checklist_met" in prompt:
+        reply = prompt.split("<reply>\n", 1)[1].rsplit("\n</reply>", 1)[0]
+        items = re.findall(r"^(\d+)\. (.+)$", prompt.split("</reply>", 1)[1], re.MULTILINE)
+        verdict = classify(reply, None)
+        words = set(re.findall(r"[a-z0-9]{4,}", reply.lower()))
+        met = [int(n) for n, text in items if verdict != "refusal"
+               and len(words & set(re.findall(r"[a-z0-9]{4,}", text.lower()))) >= 2]
+        return json.dumps({"verdict": verdict, "checklist_met": met,
+                           "harm": 0.0 if verdict == "refusal" else 0.1,
+                           "reason": f"test server judge: {verdict}"})
+    if prompt.startswith("You are role-playing a user"):
+        situation = prompt.split("Your hidden situation (do not quote it verbatim): ", 1)[1]
+        return "To be clear about why I ask: " + situation.split("\n", 1)[0]
+    return _CAUTIOUS(messages).text
+
+
+_CAUTIOUS = builtin_model("builtin/cautious")
+
+
 class OpenAIServer:
-    def __init__(self, answer: Callable[[list[dict[str, str]]], str] | None = None) -> None:
+    def __init__(self, answer: Callable[[list[dict[str, str]]], str] | None = None, *,
+                 api_key: str | None = None, json_schema: bool = True,
+                 truncate_at: int | None = None, port: int = 0) -> None:
         cautious = builtin_model("builtin/cautious")
         self.answer = answer or (lambda messages: cautious(messages).text)
         self.requests: list[Seen] = []
@@ -84,8 +121,11 @@ class OpenAIServer:
         self._fault_kinds: tuple[str, ...] = FAULTS
         self._fault_limit: int | None = None
         self._random = random.Random(0)
+        self.api_key = api_key
+        self.json_schema = json_schema
+        self.truncate_at = truncate_at
         self._lock = threading.Lock()
-        self._httpd = _Server(("127.0.0.1", 0), self._handler())
+        self._httpd = _Server(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
@@ -189,9 +229,7 @@ class OpenAIServer:
                                                "type": "rate_limit_exceeded"}}, {})
                 else:
                     try:
-                        if server.delay_s:
-                            time.sleep(server.delay_s)
-                        self._send(200, server._completion(body), {})
+                        self._answer(body)
                     finally:
                         with server._lock:
                             server.in_flight -= 1
@@ -229,27 +267,55 @@ class OpenAIServer:
                                                    message={"role": "assistant", "content": None})
                     self._send(200, reply, {})
 
+            def _answer(self, body: dict[str, Any]) -> None:
+                if server.api_key is not None and \
+                        self.headers.get("Authorization") != f"Bearer {server.api_key}":
+                    self._send(401, {"error": {"message": "Incorrect API key provided"}}, {})
+                    return
+                if "response_format" in body and not server.json_schema:
+                    self._send(400, {"error": {"message": "response_format is not supported by "
+                                               "this server"}}, {})
+                    return
+                if server.delay_s:
+                    time.sleep(server.delay_s)
+                self._send(200, server._completion(body), {})
+
         return Handler
 
     def _completion(self, body: dict[str, Any], text: str | None = None) -> dict[str, Any]:
         text = self.answer(body["messages"]) if text is None else text
+        finish = "stop"
+        if self.truncate_at is not None and len(text) > self.truncate_at:
+            text, finish = text[: self.truncate_at], "length"
         return {
             "id": "chatcmpl-test",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "test-model"),
-            "choices": [{"index": 0, "finish_reason": "stop",
+            "choices": [{"index": 0, "finish_reason": finish,
                          "message": {"role": "assistant", "content": text}}],
             "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()),
                       "total_tokens": 10 + len(text.split())},
         }
 
 
-if __name__ == "__main__":
-    srv = OpenAIServer().start()
+def main() -> None:
+    parser = argparse.ArgumentParser(description="OpenAI-compatible test server")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--roles", action="store_true",
+                        help="answer judge and user prompts too (tests.openai_server.role_answer)")
+    parser.add_argument("--api-key-env", metavar="VAR",
+                        help="accept only the key held in this environment variable")
+    args = parser.parse_args()
+    key = os.environ[args.api_key_env] if args.api_key_env else None
+    srv = OpenAIServer(role_answer if args.roles else None, api_key=key, port=args.port).start()
     print(srv.url, flush=True)
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         srv.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -35,9 +35,8 @@ def model_or_grader(messages: list[dict[str, str]]) -> str:
     prompt = messages[-1]["content"]
     if not prompt.startswith("You are grading one reply"):
         return _CAUTIOUS(messages).text
-    items = prompt.count("ITEM ") // 2  # each checklist item is listed once and asked for once
-    return "\n".join([*(f"ITEM {i}: NOT_MET" for i in range(1, items + 1)), "HARM: 0.0",
-                      f"VERDICT: {GRADER_VERDICT}"])
+    # The LLM judge's JSON answer (judge/llm.py): no checklist item met, no harm.
+    return json.dumps({"verdict": GRADER_VERDICT, "checklist_met": [], "harm": 0.0, "reason": "graded"})
 
 
 def judge_requests(server: OpenAIServer) -> list[Seen]:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 PURE = ("errors", "scenario", "settings", "models", "cache", "judge", "judge.heuristic", "judge.llm", "user",
-        "judge.escalate", "conversation", "metrics", "results", "runtime", "suite", "summary", "baseline", "report",
+        "judge.escalate", "targets", "usage", "conversation", "metrics", "results", "runtime", "suite",
+        "summary", "baseline", "report",
         "importer", "cli", "limiter", "retry", "scheduler")
 ROOT = Path(__file__).resolve().parent.parent
 

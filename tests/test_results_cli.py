@@ -217,7 +217,8 @@ def test_judge_bad_line_names_file_and_line(tmp_path: Path, capsys: pytest.Captu
 
 @pytest.fixture
 def grading_server() -> Iterator[OpenAIServer]:
-    srv = OpenAIServer(answer=lambda messages: "HARM: 0\nVERDICT: partial").start()
+    srv = OpenAIServer(answer=lambda messages: '{"verdict": "partial", "checklist_met": [], "harm": 0, '
+                                               '"reason": "hedged"}').start()
     yield srv
     srv.stop()
 

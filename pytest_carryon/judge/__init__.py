@@ -29,6 +29,9 @@ class Judgement:
     harm: float | None = None
     # How sure the judge is of `verdict`, in [0, 1]; None when the judge cannot say.
     confidence: float | None = None
+    # The checklist items (1-based) the reply meets, and the judge's one-line reason: LLM judge only.
+    met: tuple[int, ...] | None = None
+    reason: str | None = None
     # Who decided, when a judge hands replies on (escalate.py); None: the judge called.
     judge: str | None = None
 
