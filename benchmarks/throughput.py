@@ -146,30 +146,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_suite(folder, args.conversations)
             for name, layout in layouts.items():
                 calls = 2 * args.conversations
-                cases = [("", {"latency": args.latency}, args.concurrency),
-                         (f", cap {args.cap}", {"latency": args.latency, "cap": args.cap}, args.cap)]
+                ms = f"{args.latency * 1000:.0f} ms"
+                cases = [(f"{ms}, {name}", "", {"latency": args.latency}, args.concurrency),
+                         (f"{ms}, cap {args.cap}, {name}", " (cap pair)",
+                          {"latency": args.latency, "cap": args.cap}, args.cap)]
                 if name.startswith("1 process"):
                     run(server, folder, layout, cache="use")  # fill the cache for the cached rerun
-                    cases.append((", cached rerun", {"latency": args.latency, "cache": "use"}, 0))
-                for label, options, slots in cases:
+                    cases.append((f"cached rerun, {name}", " (cache pair)",
+                                  {"latency": args.latency, "cache": "use"}, 0))
+                for label, pair, options, slots in cases:
                     fixed, timed = paired(args.repeats, server, folder, layout, **options)
                     model = timed.wall_s - fixed.wall_s
                     ideal = calls * args.latency / slots if slots else None
-                    rows.append((f"fixed cost{label}, {name}", fixed, None, None))
-                    rows.append((f"{args.latency * 1000:.0f} ms{label}, {name}", timed, model, ideal))
-                    failures += check(f"{name}{label}", timed, model, ideal, calls)
+                    rows.append((f"fixed cost{pair}, {name}", fixed, None, None))
+                    rows.append((label, timed, model, ideal))
+                    failures += check(label, timed, model, ideal, calls)
     finally:
         server.stop()
 
     print(f"{args.conversations} conversations x 2 turns; latency {args.latency * 1000:.0f} ms; "
           f"{c} in flight; capped server: {args.cap} at once, 429 beyond; {os.cpu_count()} cores")
-    print(f"{'case':<42} {'calls':>6} {'429s':>6} {'peak':>5} {'wall s':>8} {'model s':>8} {'ideal s':>8} "
+    print(f"{'case':<40} {'calls':>6} {'429s':>6} {'peak':>5} {'wall s':>8} {'model s':>8} {'ideal s':>8} "
           f"{'ratio':>6} {'span s':>7}")
     for name, r, model, ideal in rows:
         model_text = f"{model:8.2f}" if model is not None else f"{'':8}"
         ideal_text = f"{ideal:8.2f}" if ideal is not None else f"{'':8}"
         ratio = f"{model / ideal:6.2f}" if model is not None and ideal else f"{'':6}"
-        print(f"{name:<42} {r.calls:6d} {r.throttled:6d} {r.peak:5d} {r.wall_s:8.2f} {model_text} {ideal_text} "
+        print(f"{name:<40} {r.calls:6d} {r.throttled:6d} {r.peak:5d} {r.wall_s:8.2f} {model_text} {ideal_text} "
               f"{ratio} {r.span_s:7.2f}")
     print(f"median of {args.repeats} back-to-back pairs (fixed cost, case) each; peak = most requests the "
           "server held at once; span s = first request to last answer, as the server saw it "
