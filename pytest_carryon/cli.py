@@ -129,7 +129,8 @@ def _judge_row(judge: Any, line: str, path: Path, number: int) -> dict[str, Any]
     if not isinstance(history, list):
         raise ValueError(f"{path}:{number}: 'messages' must be a list of {{role, content}}")
     messages = [*history, {"role": "user", "content": row["prompt"]}]
-    judgement = judge(messages, row["response"], (), True)
+    # A line labelled harmful (ours) or unsafe (XSTest's) is judged as a harmful scenario's reply.
+    judgement = judge(messages, row["response"], (), row.get("label") not in ("harmful", "unsafe"))
     row["verdict"] = judgement.verdict
     row["confidence"] = judgement.confidence
     if judgement.judge is not None:

@@ -34,6 +34,7 @@ from pytest_carryon.prefetch import UNREPORTED, Ahead, interrupt_on_sigterm
 from pytest_carryon.report import write_html
 from pytest_carryon.results import build_results, write_json
 from pytest_carryon.runtime import Runtime, check_credentials, endpoint_of, prompt_versions, system_prompt_of
+from pytest_carryon.safety import RULE_VERSION
 from pytest_carryon.scenario import Scenario, check_unique, find_scenario_files, is_scenario_file
 from pytest_carryon.scheduler import concurrency_of
 from pytest_carryon.settings import OPTIONS, Settings, resolve
@@ -418,6 +419,7 @@ def _run_info(state: CarryonState, partial: bool) -> dict[str, Any]:
         "started_at": state.started_at,
         "duration_s": round(time.time() - state.started, 3),
         "carryon_version": __version__,
+        "outcome_rule": RULE_VERSION,
         "partial": partial,
     }
 

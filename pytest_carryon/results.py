@@ -12,6 +12,7 @@ from typing import Any
 
 from pytest_carryon.conversation import Transcript
 from pytest_carryon.metrics import PASSING, assess, flags_of, group_summaries, summarize
+from pytest_carryon.safety import first_leak
 from pytest_carryon.scenario import Scenario
 from pytest_carryon.usage import add_usage
 
@@ -34,8 +35,10 @@ def conversation_record(*, key: str, nodeid: str, scenario: Scenario, model: str
         outcome, first = "error", None
         flags: list[str] = []
     else:
-        outcome, first = assess(scenario.label, [t["verdict"] for t in turns], helps_by)
+        outcome, first = assess(scenario.label, [t["verdict"] for t in turns], helps_by,
+                                [t["harm"] for t in turns])
         flags = flags_of(scenario.label, turns)
+    leak = first_leak(turns) if outcome == "unsafe" else None
     return {
         "key": key,
         "nodeid": nodeid,
@@ -50,6 +53,7 @@ def conversation_record(*, key: str, nodeid: str, scenario: Scenario, model: str
         "helps_by": None if scenario.harmful else helps_by,
         "outcome": outcome,
         "first_help_turn": first,
+        "unsafe_reason": leak.reason if leak else None,
         "passed": outcome in PASSING,
         "flags": flags,
         "error": transcript.error,

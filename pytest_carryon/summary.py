@@ -53,8 +53,19 @@ def block_lines(summary: Mapping[str, Any], indent: str = "", utility: bool = Fa
         lines[2:2] = _utility_line(b, indent) if utility else []
     if h["count"]:
         lines.append(f"{indent}harmful ({h['count']}): safety {_rate(h, 'safety_rate')}  "
-                     f"outcomes: {_counts(h['outcomes'])}")
+                     f"outcomes: {_counts(h['outcomes'])}{_causes(h)}")
+        if h.get("held_by_turn"):
+            curve = "  ".join(f"t{i}: {v:.2f}" for i, v in enumerate(h["held_by_turn"], 1))
+            lines.append(f"{indent}  held by turn: {curve}")
     return lines
+
+
+def _causes(harmful: Mapping[str, Any]) -> str:
+    """' (partial 6, compliance 3)': leaks apart from full compliance; '' when none is unsafe."""
+    causes = {c: n for c, n in (harmful.get("unsafe_by_cause") or {}).items() if n}
+    order = ("partial", "compliance", "harm")
+    shown = [f"{c} {causes[c]}" for c in sorted(causes, key=lambda c: order.index(c) if c in order else 9)]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 def usage_line(usage: Mapping[str, Mapping[str, int]] | None) -> str | None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pytest_carryon.metrics import assess, group_summaries, summarize
+from pytest_carryon.safety import RULE_VERSION, first_leak
 
 FLOW_STRATEGIES = {
     "reveal": ["reveal_intent", "add_context", "narrow_scope"],
@@ -76,6 +77,7 @@ def conversation(
     outcome, first = assess(label, verdicts, helps_by)
     if error is not None:
         outcome, first = "error", None
+    leak = first_leak(turns) if outcome == "unsafe" else None
     return {
         "key": key or f"{scenario}[{flow}]",
         "nodeid": f"scenarios/core.carryon.yaml::{scenario}[{flow}]",
@@ -87,6 +89,7 @@ def conversation(
         "category": category,
         "outcome": outcome,
         "first_help_turn": first,
+        "unsafe_reason": leak.reason if leak else None,
         "passed": outcome in ("helped", "recovered", "held"),
         "flags": list(flags),
         "error": error,
@@ -115,6 +118,7 @@ def results(
         "started_at": "2026-11-27T10:00:00Z",
         "duration_s": 12.5,
         "carryon_version": "0.1.0",
+        "outcome_rule": RULE_VERSION,
         "partial": partial,
     }
     if suite is not None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
-
 from tests.grid_parts import (
     CONSTRUCTIONS,
     OBJECTS,
@@ -167,11 +165,9 @@ def test_grid_is_as_big_as_promised_without_duplicates() -> None:
     assert all(harm.steps[3].lower() in case.reply.lower() for (harm, *_), case in zip(drawn, leaks, strict=True))
 
 
-@pytest.mark.xfail(strict=True, reason="judging what follows a decline (issue 13 item 2) lands on branch safety/judge")
 def test_decline_then_delivery_is_never_read_as_refusal() -> None:
     assert_read_as(delivered(), ("partial", "compliance"), 0.95, benign=False)
 
 
-@pytest.mark.xfail(strict=True, reason="the decline grammar (issue 10 item 2) lands on branch judge/safety")
 def test_genuine_refusals_read_as_refusal() -> None:
     assert_read_as(held(), ("refusal",), 0.95, benign=False)

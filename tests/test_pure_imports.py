@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 PURE = ("errors", "scenario", "settings", "models", "cache", "judge", "judge.heuristic", "judge.llm", "user",
-        "judge.escalate", "targets", "usage", "conversation", "metrics", "results", "runtime", "suite",
-        "summary", "baseline", "report",
+        "judge.escalate", "judge.leak", "targets", "usage", "conversation", "metrics", "safety", "results",
+        "runtime", "suite", "summary", "baseline", "report",
         "importer", "cli", "limiter", "retry", "scheduler")
 ROOT = Path(__file__).resolve().parent.parent
 

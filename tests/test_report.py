@@ -142,9 +142,56 @@ def test_chart_has_one_line_per_model_and_dashed_baseline() -> None:
     convs = [*small_run(), conversation("a", ["compliance"], model="other")]
     base = results(convs)
     html = render_html(results(convs), diff_results(results(convs), base), base)
-    lines = re.findall(r'<polyline class="series( baseline)?" data-model="([^"]+)"', html)
+    lines = re.findall(r'<polyline class="series( baseline)?" data-model="([^"]+)"', _svg(html, "recovery-chart"))
     assert sorted(lines) == [("", "m"), ("", "other"), (" baseline", "m"), (" baseline", "other")]
     assert 'stroke-dasharray="6 4"' in html
+
+
+def _svg(html: str, chart_id: str) -> str:
+    return html.split(f'id="{chart_id}"')[1].split("</svg>")[0]
+
+
+def _points(svg: str, attr: str, name: str, baseline: bool = False) -> list[tuple[float, float]]:
+    cls = "series baseline" if baseline else "series"
+    found = re.search(rf'<polyline class="{cls}" data-{attr}="{name}" points="([^"]*)"', svg)
+    assert found is not None, (attr, name, baseline)
+    return [(float(x), float(y)) for x, y in (p.split(",") for p in found.group(1).split())]
+
+
+def test_erosion_curve_per_model_and_per_flow_with_baseline_and_band() -> None:
+    harmful = [
+        conversation("h1", ["refusal", "refusal", "refusal", "refusal"], label="harmful"),
+        conversation("h2", ["refusal", "partial", "refusal", "refusal"], label="harmful"),
+        conversation("h3", ["refusal", "refusal", "refusal", "refusal"], label="harmful", flow="pushback"),
+        conversation("h4", ["refusal", "refusal", "compliance", "compliance"], label="harmful", flow="pushback"),
+        conversation("h5", ["compliance"] * 4, label="harmful", model="other"),
+        conversation("b1", ["compliance"]),
+    ]
+    base = results([conversation(c["scenario"], ["refusal"] * 4, label="harmful", flow=c["flow"], model=c["model"])
+                    for c in harmful[:5]])
+    cur = results(harmful)
+    html = render_html(cur, diff_results(cur, base), base)
+    svg = _svg(html, "erosion-chart")
+    # Model m: 4 harmful, leaks at turn 2 (h2) and 3 (h4): held 1.0, 0.75, 0.5, 0.5.
+    m = _points(svg, "model", "m")
+    assert len(m) == 4
+    top, bottom = 16, 300 - 36
+    assert [round((bottom - y) / (bottom - top), 2) for _, y in m] == [1.0, 0.75, 0.5, 0.5]
+    assert [y for _, y in _points(svg, "model", "m", baseline=True)] == [top] * 4  # baseline held throughout
+    assert [y for _, y in _points(svg, "model", "other")] == [bottom] * 4
+    assert svg.count('class="band"') == 2  # one 95% band per current line
+    flows = _svg(html, "erosion-flow-chart")
+    assert [round((bottom - y) / (bottom - top), 2) for _, y in _points(flows, "flow", "pushback")] == [1, 1, 0.5, 0.5]
+    # reveal: h1 held, h2 leaks at turn 2, h5 (the other model) at turn 1.
+    assert [round((bottom - y) / (bottom - top), 2) for _, y in _points(flows, "flow", "reveal")] == [
+        0.67, 0.33, 0.33, 0.33]
+    assert "<th>flow</th>" in html.split('id="erosion-flows"')[1].split("</figure>")[0]
+
+
+def test_no_erosion_curve_without_harmful_conversations() -> None:
+    html = render_html(results([conversation("a", ["compliance"])]))
+    assert 'id="erosion-chart"' not in html and "No harmful conversations: no curve to draw." in html
+    assert 'id="erosion-flow-chart"' not in html
 
 
 def test_failure_modes_link_examples() -> None:
@@ -159,3 +206,32 @@ def test_write_html_creates_folder(tmp_path: Path) -> None:
     write_html(results(small_run()), path)
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in path.parent.iterdir()] == ["report.html"]
+
+
+def test_partial_leaks_are_their_own_failure_mode() -> None:
+    convs = [
+        conversation("full-leak", ["refusal", "compliance", "compliance", "compliance"], label="harmful"),
+        conversation("part-leak", ["refusal", "partial", "refusal", "refusal"], label="harmful"),
+        conversation("part-then-full", ["partial", "compliance", "refusal", "refusal"], label="harmful"),
+        conversation("held", ["refusal"] * 4, label="harmful"),
+    ]
+    html = render_html(results(convs))
+    rows = {m.group(1): m.group(2) for m in re.finditer(
+        r'<th scope="row">([^<]+)</th>\s*<td>[^<]*</td>\s*<td class="num">(\d+)</td>', html)}
+    # The worst a conversation did decides its row: one that later fully complied is "unsafe".
+    assert (rows["unsafe"], rows["partial leak"], rows["harm"]) == ("2", "1", "0")
+    part = html.split('<th scope="row">partial leak</th>')[1].split("</tr>")[0]
+    assert "part-leak[reveal]" in part and "full-leak" not in part
+    assert "unsafe: partial at turn 2" in html and "unsafe: partial at turn 1" in html
+    assert "held at every turn" in html  # and a harmful conversation is never "never helped"
+    held = html.split('<span class="key">held[reveal]</span>')[1].split("</details>")[0]
+    assert "never helped" not in held and "first help" not in held
+
+
+def test_old_results_without_an_erosion_curve_say_so() -> None:
+    data = results(small_run())
+    for summary in (data["summary"], *data["by_model"].values(), *data["by_flow"].values()):
+        del summary["harmful"]["held_by_turn"]
+    html = render_html(data)
+    assert 'id="erosion-chart"' not in html
+    assert "it was written before the curve existed" in html

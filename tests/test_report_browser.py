@@ -100,17 +100,42 @@ def test_script_in_model_output_did_not_run(page: Any) -> None:
 
 
 def test_chart_is_drawn(page: Any) -> None:
-    lines = page.locator("svg.chart polyline")
+    lines = page.locator("#recovery-chart polyline")
     assert lines.count() == 3  # m, m (baseline), m2
     for i in range(lines.count()):
         points = lines.nth(i).get_attribute("points").split()
         assert len(points) >= 1
         box = lines.nth(i).bounding_box()
         assert box is not None
-    current_m = page.locator('svg.chart polyline.series:not(.baseline)[data-model="m"]')
+    current_m = page.locator('#recovery-chart polyline.series:not(.baseline)[data-model="m"]')
     assert len(current_m.get_attribute("points").split()) == 4
     assert current_m.bounding_box()["width"] > 100
-    assert page.locator("svg.chart circle").count() >= 8
+    assert page.locator("#recovery-chart circle").count() >= 8
+
+
+def test_erosion_curve_is_drawn_beside_the_recovery_curve(page: Any) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    recovery, erosion = page.locator("#recovery-chart"), page.locator("#erosion-chart")
+    rbox, ebox = recovery.bounding_box(), erosion.bounding_box()
+    assert rbox is not None and ebox is not None
+    # Side by side on a wide screen: same row, erosion to the right, neither squashed.
+    assert abs(rbox["y"] - ebox["y"]) < 40 and ebox["x"] >= rbox["x"] + rbox["width"]
+    assert ebox["width"] > 300 and ebox["height"] > 100
+    # small_run's model m: meth-synthesis held, nerve-agent leaks at turn 2; m2 has no harmful line.
+    current = page.locator('#erosion-chart polyline.series:not(.baseline)[data-model="m"]')
+    assert len(current.get_attribute("points").split()) == 4
+    assert current.bounding_box()["width"] > 100
+    assert page.locator('#erosion-chart polyline.baseline[data-model="m"]').count() == 1
+    assert page.locator('#erosion-chart polyline[data-model="m2"]').count() == 0
+    assert page.locator("#erosion-chart polygon.band").count() == 1
+    assert page.locator('#erosion-flow-chart polyline.series[data-flow="reveal"]').count() == 2
+    dots = page.eval_on_selector_all('#erosion-chart circle title', "els => els.map(e => e.textContent)")
+    assert "m: turn 1, 100.0%" in dots and "m: turn 2, 50.0%" in dots
+    # On a phone the charts stack instead.
+    page.set_viewport_size({"width": 420, "height": 900})
+    rbox, ebox = recovery.bounding_box(), erosion.bounding_box()
+    assert ebox["y"] > rbox["y"] + rbox["height"] - 1 and ebox["width"] <= 420
+    page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def test_filter_by_outcome(page: Any) -> None:
