@@ -202,6 +202,8 @@ class _XdistHooks:
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["carryon_local"] = {k: list(v) for k, v in self.state.local.items()}
+        # A worker's own config says dist "no"; prefetch.py needs to know about stealing.
+        node.workerinput["carryon_dist"] = getattr(node.config.option, "dist", "no")
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         output = getattr(node, "workeroutput", None) or {}

@@ -56,7 +56,7 @@ class Ahead:
         if _readable(self._worker) and hasattr(self._worker, "steal"):
             self._watch_steals(self._worker)
         self._next: pytest.Item | None = None
-        self._stealing = getattr(config.option, "dist", None) == "worksteal"
+        self._stealing = getattr(config, "workerinput", {}).get("carryon_dist") == "worksteal"
         self._taken: set[str] = set()  # items whose turn came: never submitted again
         self.unreported: list[dict[str, Any]] = []
 
