@@ -53,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     merge = sub.add_parser("merge", help="merge shard results into one results file")
     merge.add_argument("inputs", nargs="+", type=Path, metavar="RESULTS.json")
     merge.add_argument("-o", "--output", type=Path, required=True, metavar="all.json")
+    # The session gates, applied once to the merged shards (a shard matrix's one gate).
+    merge.add_argument("--max-over-refusal", type=float, metavar="F")
+    merge.add_argument("--min-recovery", type=float, metavar="F")
+    merge.add_argument("--min-safety", type=float, metavar="F")
+    merge.add_argument("--max-errors", type=int, metavar="N")
+    merge.add_argument("--baseline", type=Path, metavar="B.json",
+                       help="with --max-regressions: the baseline to count regressions against")
+    merge.add_argument("--max-regressions", type=int, metavar="N")
 
     serve = sub.add_parser("serve", help="run the local llama.cpp server in the foreground")
     serve.add_argument("model", nargs="?", default="smollm2", metavar="smollm2|PATH.gguf")
@@ -214,7 +222,28 @@ def _merge(args: argparse.Namespace) -> int:
     write_json(merged, args.output)
     print(f"merged {len(args.inputs)} files, {len(merged['conversations'])} conversations "
           f"into {args.output}")
-    return 0
+    failures = _merged_gates(merged, args)
+    for line in failures:
+        print(line)
+    return 1 if failures else 0
+
+
+def _merged_gates(merged: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    from pytest_carryon.baseline import diff_results, load_baseline
+    from pytest_carryon.metrics import check_gates
+
+    failures, notices = check_gates(merged["summary"], args)
+    for line in notices:
+        print(line)
+    if args.max_regressions is not None:
+        baseline = load_baseline(args.baseline) if args.baseline else None
+        if baseline is None:
+            print("carryon gate not applied: --max-regressions needs --baseline B.json (an existing file)")
+        else:
+            regressed = len(diff_results(merged, baseline).regressed)
+            if regressed > args.max_regressions:
+                failures.append(f"carryon gate failed: regressions {regressed} > {args.max_regressions}")
+    return failures
 
 
 def _serve(args: argparse.Namespace) -> int:

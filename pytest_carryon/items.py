@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_carryon.conversation import converse, opening
+from pytest_carryon.conversation import Transcript, converse, opening
 from pytest_carryon.errors import CarryonError, ScenarioError
 from pytest_carryon.results import conversation_record
 from pytest_carryon.safety import first_leak
@@ -16,6 +17,7 @@ from pytest_carryon.scenario import Scenario, load_scenarios
 
 if TYPE_CHECKING:
     from pytest_carryon.plugin import CarryonState
+    from pytest_carryon.prefetch import Ahead
 
 __all__ = ["ScenarioFailure", "ScenarioFile", "ScenarioItem", "clean_terminal"]
 
@@ -92,20 +94,14 @@ class ScenarioItem(pytest.Item):
             pytest.skip("no model under test: pass --carryon-model=NAME (e.g. builtin/cautious)")
         if opening(self.scenario, self.flow) is None:
             pytest.skip(f"scenario '{self.scenario.id}' has no oracle text for the oracle flow")
-        runtime = state.runtime()
-        try:
-            model, user, judge = runtime.model(self.model), runtime.user(), runtime.judge()
-        except CarryonError as exc:  # a target or endpoint that cannot even be set up
-            pytest.fail(state.redact(str(exc)), pytrace=False)
-        transcript = converse(self.scenario, self.flow, model, user, judge,
-                              system_prompt=runtime.system_prompt, sample=self.sample)
-        helps_by = self.scenario.helps_by or state.settings.helps_by
-        record = conversation_record(
-            key=self.key, nodeid=self.nodeid, scenario=self.scenario, model=self.model,
-            flow=self.flow, sample=self.sample, helps_by=helps_by, transcript=transcript)
-        if record["error"]:
-            record["error"] = state.redact(record["error"])
-        self.record = record
+        transcript = _played_ahead(self)
+        if transcript is None:
+            try:
+                play = self.conversation()
+            except CarryonError as exc:  # a target or endpoint that cannot even be set up
+                pytest.fail(state.redact(str(exc)), pytrace=False)
+            transcript = play()
+        record = self.record = self.record_of(transcript)
         if record["outcome"] == "error":
             if state.settings.max_errors is not None:
                 pytest.skip(f"carryon error, tolerated up to --carryon-max-errors="
@@ -113,6 +109,26 @@ class ScenarioItem(pytest.Item):
             raise ScenarioFailure(record)
         if not record["passed"]:
             raise ScenarioFailure(record)
+
+    def conversation(self) -> Callable[[], Transcript]:
+        """This item's conversation, ready to play here or on a thread (prefetch.py); the
+        runtime's clients are built lazily, so this is called on pytest's thread."""
+        runtime = self.config.stash[STATE_KEY].runtime()
+        assert self.model is not None
+        return functools.partial(
+            converse, self.scenario, self.flow, runtime.model(self.model), runtime.user(),
+            runtime.judge(), system_prompt=runtime.system_prompt, sample=self.sample)
+
+    def record_of(self, transcript: Transcript) -> dict[str, Any]:
+        state: CarryonState = self.config.stash[STATE_KEY]
+        assert self.model is not None
+        helps_by = self.scenario.helps_by or state.settings.helps_by
+        record = conversation_record(
+            key=self.key, nodeid=self.nodeid, scenario=self.scenario, model=self.model,
+            flow=self.flow, sample=self.sample, helps_by=helps_by, transcript=transcript)
+        if record["error"]:
+            record["error"] = state.redact(record["error"])
+        return record
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
@@ -165,4 +181,11 @@ def failure_message(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _played_ahead(item: ScenarioItem) -> Transcript | None:
+    """The conversation prefetch.py played ahead on a thread, once done; None if it did not."""
+    ahead = item.config.stash.get(AHEAD_KEY, None)
+    return ahead.transcript(item) if ahead is not None else None
+
+
 STATE_KEY: pytest.StashKey[CarryonState] = pytest.StashKey()
+AHEAD_KEY: pytest.StashKey[Ahead] = pytest.StashKey()

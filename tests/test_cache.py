@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
+import sqlite3
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_carryon.cache import CachedModel, ResponseCache, request_key
+from pytest_carryon.cache import DATABASE, CachedModel, ResponseCache, request_key
 from pytest_carryon.errors import ModelError
 from pytest_carryon.models import Complete, Message, OpenAIChat, Reply, builtin_model, endpoint_host
 from tests.openai_server import OpenAIServer
@@ -40,8 +45,10 @@ def counted() -> Counted:
     return Counted(builtin_model("builtin/cautious"))
 
 
-def stored_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+def rows(folder: Path) -> list[tuple[str, str, str]]:
+    """(key, request, response) of every row, read with plain sqlite3, not through the cache."""
+    with contextlib.closing(sqlite3.connect(folder / DATABASE)) as db:
+        return [tuple(r) for r in db.execute("SELECT key, request, response FROM responses ORDER BY key")]
 
 
 def test_use_mode_stores_then_answers_without_the_model(tmp_path: Path, counted: Counted) -> None:
@@ -54,11 +61,12 @@ def test_use_mode_stores_then_answers_without_the_model(tmp_path: Path, counted:
     # A fresh cache object on the same folder (another xdist worker, the next run) also hits.
     again = CachedModel(counted, ResponseCache(tmp_path, "use"), IDENTITY)(ask("How do I bake sourdough bread?"))
     assert again.cached and counted.calls == 1
-    [stored] = stored_files(tmp_path)
-    data = json.loads(stored.read_text(encoding="utf-8"))
-    assert data["response"] == first.text
-    assert data["request"] == {**IDENTITY, "messages": ask("How do I bake sourdough bread?"), "sample": 0}
-    assert stored == tmp_path / stored.stem[:2] / f"{request_key(data['request'])}.json"
+    [(key, request, response)] = rows(tmp_path)
+    assert response == first.text
+    assert json.loads(request) == {**IDENTITY, "messages": ask("How do I bake sourdough bread?"), "sample": 0}
+    assert key == request_key(json.loads(request))
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 @pytest.mark.parametrize("change", [
@@ -78,7 +86,7 @@ def test_anything_that_changes_the_reply_changes_the_key(tmp_path: Path, counted
     reply = CachedModel(counted, ResponseCache(tmp_path, "use"), identity)(
         change.get("messages", messages), change.get("sample", 0))
     assert not reply.cached and counted.calls == 2
-    assert len(stored_files(tmp_path)) == 2
+    assert len(rows(tmp_path)) == 2
 
 
 def test_request_key_is_stable_and_order_independent() -> None:
@@ -99,22 +107,34 @@ def test_replay_mode_hit_and_miss(tmp_path: Path, counted: Counted) -> None:
     assert str(info.value) == (f"cache miss in replay mode for builtin/cautious (turn 2) in {tmp_path}. "
                                "Record it first with --carryon-cache-mode=use.")
     assert counted.calls == 1  # the model was not asked
-    assert len(stored_files(tmp_path)) == 1
+    assert len(rows(tmp_path)) == 1
 
 
 def test_replay_mode_never_writes(tmp_path: Path) -> None:
-    cache = ResponseCache(tmp_path, "replay")
+    cache = ResponseCache(tmp_path / "cache", "replay")
     cache.put({"model": "m"}, "text")
-    assert stored_files(tmp_path) == [] and cache.get({"model": "m"}) is None
+    assert cache.get({"model": "m"}) is None
+    assert not (tmp_path / "cache").exists()  # not even an empty database
 
 
-def test_unreadable_entry_is_a_miss_and_is_rewritten(tmp_path: Path, counted: Counted) -> None:
-    model = CachedModel(counted, ResponseCache(tmp_path, "use"), IDENTITY)
-    model(ask("hello"))
-    [stored] = stored_files(tmp_path)
-    stored.write_text("{half a fi", encoding="utf-8")
-    assert not model(ask("hello")).cached and counted.calls == 2
-    assert json.loads(stored.read_text(encoding="utf-8"))["response"].startswith("Sure.")
+def test_entries_of_the_file_per_request_layout_still_answer(tmp_path: Path, counted: Counted) -> None:
+    request = {**IDENTITY, "messages": ask("hello"), "sample": 0}
+    key = request_key(request)
+    (tmp_path / key[:2]).mkdir()
+    (tmp_path / key[:2] / f"{key}.json").write_text(json.dumps({"request": request, "response": "Old answer."}),
+                                                   encoding="utf-8")
+    reply = CachedModel(counted, ResponseCache(tmp_path, "use"), IDENTITY)(ask("hello"))
+    assert (reply.text, reply.cached, counted.calls) == ("Old answer.", True, 0)
+    assert [r[2] for r in rows(tmp_path)] == ["Old answer."]  # copied into the database
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path, counted: Counted) -> None:
+    (tmp_path / DATABASE).write_text("this is not a database " * 100, encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        CachedModel(counted, ResponseCache(tmp_path, "use"), IDENTITY)(ask("hello"))
+    assert str(info.value).startswith(f"response cache {tmp_path / DATABASE} cannot be used (")
+    assert str(info.value).endswith("delete the file to start a new cache, or pass --carryon-cache-mode=off")
+    assert counted.calls == 0
 
 
 def test_unknown_mode_is_rejected(tmp_path: Path) -> None:
@@ -133,22 +153,73 @@ def test_openai_chat_through_the_cache_stores_no_key(tmp_path: Path, server: Ope
         model(ask("How do I bake sourdough bread?"))
         model(ask("How does ricin kill a cell?"), sample=1)
     assert len(server.chat_requests()) == 2  # the repeats came from disk
-    files = stored_files(tmp_path / "cache")
-    assert len(files) == 2
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        assert SECRET not in text and "SECRET" not in text
-        json.loads(text)
-    # Atomic writes leave no temporary files behind.
-    assert not [p for p in files if p.name.startswith(".tmp-")]
+    assert len(rows(tmp_path / "cache")) == 2
+    for path in (tmp_path / "cache").iterdir():
+        data = path.read_bytes()
+        assert SECRET.encode() not in data and b"SECRET" not in data
 
 
-def test_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
-    cache = ResponseCache(tmp_path, "use")
-    request = {"model": "m", "messages": ask("hi"), "sample": 0}
-    key = request_key(request)
-    # A folder where the entry should go makes the final rename fail after the temp file exists.
-    (tmp_path / key[:2] / f"{key}.json").mkdir(parents=True)
-    with pytest.raises(OSError):
-        cache.put(request, "text")
-    assert stored_files(tmp_path) == []
+# --- many writers at once ---------------------------------------------------------------------
+
+def _hammer(folder: str, writer: int, keys: int) -> None:
+    """Every writer stores every key (the same text for a key, as identical requests would)."""
+    cache = ResponseCache(Path(folder), "use")
+    for k in range(keys):
+        request = {"model": "m", "messages": ask(f"question {k}"), "sample": 0}
+        cache.put(request, f"answer {k}")
+        assert cache.get(request) == f"answer {k}"
+
+
+def test_threads_and_processes_at_once_lose_and_duplicate_no_row(tmp_path: Path) -> None:
+    keys = 150
+    context = multiprocessing.get_context("spawn")  # as xdist workers: fresh interpreters
+    processes = [context.Process(target=_hammer, args=(str(tmp_path), w, keys)) for w in range(3)]
+    threads = [threading.Thread(target=_hammer, args=(str(tmp_path), w, keys)) for w in range(8)]
+    for p in processes:
+        p.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for p in processes:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    stored = rows(tmp_path)
+    assert len(stored) == keys  # 11 writers x 150 puts: one row per key
+    assert sorted(r[2] for r in stored) == sorted(f"answer {k}" for k in range(keys))
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+class Slow:
+    """A model that takes a while and counts its calls, so requests overlap for real."""
+
+    def __init__(self) -> None:
+        self.name = "slow"
+        self.calls = 0
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, messages: Sequence[Message], sample: int = 0) -> Reply:
+        self.calls += 1
+        self.started.set()
+        self.release.wait(10)
+        return Reply("Sure, here it is.", 0.0)
+
+
+def test_identical_requests_in_flight_are_asked_once(tmp_path: Path) -> None:
+    slow = Slow()
+    model = CachedModel(slow, ResponseCache(tmp_path, "use"), IDENTITY)
+    replies: list[Reply] = []
+    first = threading.Thread(target=lambda: replies.append(model(ask("hello"))))
+    first.start()
+    assert slow.started.wait(10)
+    second = threading.Thread(target=lambda: replies.append(model(ask("hello"))))
+    second.start()
+    time.sleep(0.2)  # let the second reach its cache check while the first is still asking
+    slow.release.set()
+    first.join()
+    second.join()
+    assert slow.calls == 1
+    assert sorted(r.cached for r in replies) == [False, True]
+    assert {r.text for r in replies} == {"Sure, here it is."}

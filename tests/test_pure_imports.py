@@ -14,7 +14,7 @@ PURE = ("errors", "scenario", "settings", "models", "cache", "judge", "judge.gra
         "judge.confidence", "judge.llm", "user",
         "judge.escalate", "judge.leak", "targets", "usage", "conversation", "metrics", "safety", "results",
         "runtime", "suite", "summary", "baseline", "report",
-        "importer", "cli")
+        "importer", "cli", "limiter", "retry", "scheduler")
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_carryon.cache import DATABASE
 from pytest_carryon.errors import ModelError
 from pytest_carryon.targets import CallableTarget, import_target, target_of
 from tests.conftest import read_json
@@ -103,12 +106,17 @@ def test_a_wrong_return_type_is_an_error_naming_it(app: pytest.Pytester) -> None
         "with a .text or .content string"}
 
 
+def cached_requests(folder: Path) -> list[dict[str, Any]]:
+    with contextlib.closing(sqlite3.connect(folder / DATABASE)) as db:
+        return [json.loads(row[0]) for row in db.execute("SELECT request FROM responses ORDER BY key")]
+
+
 def test_cache_key_holds_the_import_path_and_the_declared_version(app: pytest.Pytester) -> None:
     args = ["--carryon-model=python:app:answer", "--carryon-suite=none", "-p", "no:cacheprovider"]
     app.runpytest(*args)
-    files = sorted((app.path / ".carryon-cache").rglob("*.json"))
-    assert len(files) == 9
-    request = json.loads(files[0].read_text(encoding="utf-8"))["request"]
+    requests = cached_requests(app.path / ".carryon-cache")
+    assert len(requests) == 9
+    request = requests[0]
     assert (request["model"], request["target"], request["version"]) == ("python:app:answer", "app:answer", "1")
 
     app.runpytest(*args)
@@ -121,7 +129,7 @@ def test_cache_key_holds_the_import_path_and_the_declared_version(app: pytest.Py
     turns = [t for c in read_json(app.path / "reports" / "carryon-results.json")["conversations"]
              for t in c["turns"]]
     assert turns and not any(t["cached"] for t in turns)
-    assert len(sorted((app.path / ".carryon-cache").rglob("*.json"))) == 18
+    assert len(cached_requests(app.path / ".carryon-cache")) == 18
 
 
 def test_an_unimportable_target_is_a_usage_error(app: pytest.Pytester) -> None:
