@@ -166,7 +166,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _play_ahead(config: pytest.Config, state: CarryonState) -> None:
     """Several conversations in flight in this process, when asked for (scheduler.py)."""
-    size = concurrency_of(state.settings)
+    size = concurrency_of(state.settings, state.targets())
     controller = not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") != "no"
     if size > 1 and state.settings.active and not config.option.collectonly and not controller:
         ahead = Ahead(config, size, lambda: state.runtime().limiter)
@@ -183,7 +183,7 @@ def _start_local_servers(config: pytest.Config, state: CarryonState) -> None:
     # A llama.cpp slot per conversation in flight (per xdist worker x concurrency), so they
     # do not queue behind each other, within what the cores can serve.
     workers = getattr(config.option, "numprocesses", None)
-    in_flight = (int(workers) if isinstance(workers, int) else 1) * concurrency_of(state.settings)
+    in_flight = (int(workers) if isinstance(workers, int) else 1) * concurrency_of(state.settings, state.targets())
     parallel = local.slots_for(in_flight)
     for spec in specs:
         try:

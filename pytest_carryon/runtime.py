@@ -93,10 +93,10 @@ class Runtime:
         self.settings = settings
         # One limiter for every client of this process: model, judge and user share the budget.
         rpm = settings.rpm / max(1, workers) if settings.rpm else None
-        self.limiter = Limiter(concurrency_of(settings), rpm)
+        self._targets = dict(targets or {})
+        self.limiter = Limiter(concurrency_of(settings, self._targets), rpm)
         self._env = env
         self._local = dict(local_endpoints or {})
-        self._targets = dict(targets or {})
         self._rootdir = rootdir or Path.cwd()
         self._models: dict[str, Complete] = {}
         self._judge: Judge | None = None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
@@ -31,12 +31,15 @@ IN_PROCESS = ("builtin/", "replay:", "python:")
 _OFFLINE_ROLES = ("heuristic", "scripted")
 
 
-def concurrency_of(settings: Settings) -> int:
-    """Conversations in flight per process: what was asked, else the default for the targets."""
+def concurrency_of(settings: Settings, registered: Collection[str] = ()) -> int:
+    """Conversations in flight per process: what was asked, else the default for the targets.
+
+    `registered` names the targets of `pytest_carryon_targets`: app functions, in-process like
+    `python:` ones, whose thread safety nobody has promised, so they get one slot unless asked."""
     if settings.concurrency is not None:
         return settings.concurrency
     specs = [*settings.models, *(n for n in (settings.judge, settings.user) if n not in _OFFLINE_ROLES)]
-    if any(not spec.startswith((*IN_PROCESS, "local:")) for spec in specs):
+    if any(not spec.startswith((*IN_PROCESS, "local:")) and spec not in registered for spec in specs):
         return ENDPOINT_CONCURRENCY
     return 1
 

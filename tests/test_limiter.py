@@ -208,6 +208,12 @@ def test_default_concurrency_by_kind_of_target(tmp_path: Path, options: dict[str
     assert concurrency_of(resolve(options, {}, {}, tmp_path)) == expected
 
 
+def test_registered_app_targets_count_as_in_process(tmp_path: Path) -> None:
+    settings = resolve({"carryon_model": ["support-bot"]}, {}, {}, tmp_path)
+    assert concurrency_of(settings, {"support-bot"}) == 1
+    assert concurrency_of(settings) == ENDPOINT_CONCURRENCY  # an unregistered name is an endpoint
+
+
 def test_concurrency_and_rpm_from_ini_and_environment(tmp_path: Path) -> None:
     s = resolve({}, {"carryon_concurrency": "16"}, {"CARRYON_RPM": "500"}, tmp_path)
     assert (s.concurrency, s.rpm) == (16, 500.0)
