@@ -13,7 +13,6 @@ CARRYON_EXTERNAL_DATA) and numpy/scipy (the `train` extra); skips with the reaso
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -21,8 +20,9 @@ from typing import Any
 
 import pytest
 
+from tests.external_data import external
+
 REPO = Path(__file__).resolve().parents[1]
-EXTERNAL = Path(os.environ.get("CARRYON_EXTERNAL_DATA") or REPO.parent / "shared" / "external")
 
 # Reached (see benchmarks/JUDGE_LOG.md) minus one point.
 LOMO_BINARY_FLOOR = 0.926  # reached 0.936
@@ -45,17 +45,10 @@ def _benchmarks() -> tuple[ModuleType, ModuleType]:
         sys.path.remove(str(REPO / "benchmarks"))
 
 
-def _data(name: str) -> Path:
-    path = EXTERNAL / name
-    if not path.is_dir():
-        pytest.skip(f"{name} data not found at {path}; set CARRYON_EXTERNAL_DATA to its parent")
-    return path
-
-
 @pytest.fixture(scope="module")
 def held() -> dict[str, Any]:
     bench, train = _benchmarks()
-    examples = bench.load(_data("xstest")) + bench.load(_data("chatgpt-refusals"))
+    examples = bench.load(external("xstest")) + bench.load(external("chatgpt-refusals"))
     assert len(examples) == 2250 + 1706
     return {"bench": bench, **train.protocols([train.make_row(e) for e in examples])}
 
