@@ -18,9 +18,9 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pytest_carryon.errors import ModelError
 from pytest_carryon.models import Complete, Message, Reply
@@ -28,6 +28,7 @@ from pytest_carryon.models import Complete, Message, Reply
 __all__ = ["DATABASE", "CachedModel", "ResponseCache", "request_key"]
 
 DATABASE = "responses.sqlite3"
+T = TypeVar("T")
 BUSY_TIMEOUT_S = 60.0  # a writer waits this long for another process's write to finish
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, request TEXT NOT NULL, "
            "response TEXT NOT NULL, stored_at REAL NOT NULL)")
@@ -36,6 +37,21 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, request 
 def request_key(request: Mapping[str, Any]) -> str:
     blob = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True)
+    try:
+        # WAL is a property of the file: only the first opener switches it (the step that can
+        # collide with another process doing the same).
+        if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
+        conn.execute(_SCHEMA)
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
 
 
 class ResponseCache:
@@ -54,16 +70,28 @@ class ResponseCache:
         if self.mode == "replay" and not self.path.exists():
             return None  # replay never creates a cassette
         self.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=True)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
-            conn.execute(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise self._unreadable(exc) from None
+        conn = self._patiently(lambda: _open(self.path))
         self._local.conn = conn
         return conn
+
+    def _patiently(self, step: Callable[[], T]) -> T:
+        """Run one database step, waiting out "locked" for up to the busy timeout.
+
+        SQLite's own busy handler is not asked in every case: processes creating the database
+        at once (switching a new file to WAL) or a lock it gives up to avoid a deadlock answer
+        "database is locked" at once, which must not end a conversation."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        pause = 0.01
+        while True:
+            try:
+                return step()
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise self._unreadable(exc) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+            except sqlite3.DatabaseError as exc:
+                raise self._unreadable(exc) from None
 
     def _unreadable(self, exc: Exception) -> ModelError:
         return ModelError(f"response cache {self.path} cannot be used ({exc}): delete the file to "
@@ -73,10 +101,8 @@ class ResponseCache:
         key = request_key(request)
         db = self._db()
         if db is not None:
-            try:
-                row = db.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
-            except sqlite3.DatabaseError as exc:
-                raise self._unreadable(exc) from None
+            row = self._patiently(
+                lambda: db.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone())
             if row is not None:
                 return str(row[0])
         legacy = self._legacy(key)
@@ -98,11 +124,8 @@ class ResponseCache:
         db = self._db()
         assert db is not None  # use mode always opens (creating) the database
         blob = json.dumps(request, sort_keys=True, ensure_ascii=False)
-        try:
-            db.execute("INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?)",
-                       (request_key(request), blob, response, time.time()))
-        except sqlite3.DatabaseError as exc:
-            raise self._unreadable(exc) from None
+        row = (request_key(request), blob, response, time.time())
+        self._patiently(lambda: db.execute("INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?)", row))
 
     def __len__(self) -> int:
         db = self._db()

@@ -191,6 +191,43 @@ def test_threads_and_processes_at_once_lose_and_duplicate_no_row(tmp_path: Path)
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def _open_together(folder: str, start: Any) -> None:
+    start.wait()  # every process opens the new database at the same moment
+    cache = ResponseCache(Path(folder), "use")
+    cache.put({"model": "m", "messages": ask("q"), "sample": 0}, "a")
+
+
+def test_processes_creating_the_database_at_once_all_open_it(tmp_path: Path) -> None:
+    # As xdist workers starting together on an empty cache folder: switching a new file to WAL
+    # can answer "database is locked" without waiting, which must not reach a conversation.
+    context = multiprocessing.get_context("spawn")
+    for round_ in range(4):
+        folder = tmp_path / f"round-{round_}"
+        start = context.Barrier(6)
+        processes = [context.Process(target=_open_together, args=(str(folder), start)) for _ in range(6)]
+        for p in processes:
+            p.start()
+        for p in processes:
+            p.join(timeout=120)
+        assert [p.exitcode for p in processes] == [0] * 6
+        assert len(rows(folder)) == 1
+
+
+def test_a_lock_sqlite_will_not_wait_for_is_waited_out(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path, "use")
+    answers = iter([sqlite3.OperationalError("database is locked")] * 3 + ["row"])
+
+    def step() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert cache._patiently(step) == "row"
+    with pytest.raises(ModelError, match="malformed"):  # anything else is reported at once
+        cache._patiently(lambda: (_ for _ in ()).throw(sqlite3.DatabaseError("disk image is malformed")))
+
+
 class Slow:
     """A model that takes a while and counts its calls, so requests overlap for real."""
 
