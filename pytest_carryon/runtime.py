@@ -21,7 +21,7 @@ from pytest_carryon.limiter import Limiter
 from pytest_carryon.models import Complete, OpenAIChat, ReplayModel, builtin_model, endpoint_host
 from pytest_carryon.scheduler import concurrency_of
 from pytest_carryon.settings import Settings
-from pytest_carryon.targets import is_target_spec, target_of
+from pytest_carryon.targets import needs_endpoint, target_of
 from pytest_carryon.usage import Metered
 from pytest_carryon.user import USER_PROMPT_VERSION, LLMUser, ScriptedUser, User
 
@@ -37,11 +37,6 @@ def system_prompt_of(settings: Settings) -> tuple[str | None, str | None]:
         return None, None
     text = Path(settings.system_prompt).read_text(encoding="utf-8")
     return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _needs_endpoint(spec: str, targets: Collection[str]) -> bool:
-    return not (spec.startswith(("builtin/", "replay:", "local:")) or is_target_spec(spec)
-                or spec in targets)
 
 
 def endpoint_of(settings: Settings, role: str) -> tuple[str | None, str]:
@@ -73,7 +68,7 @@ def check_credentials(settings: Settings, env: Mapping[str, str],
               if n not in ("heuristic", "scripted")]
     for role, name in roles:
         base_url, key_env = endpoint_of(settings, role)
-        if base_url is None and not env.get(key_env) and _needs_endpoint(name, targets):
+        if base_url is None and not env.get(key_env) and needs_endpoint(name, targets):
             option = "--carryon-api-key-env" if role == "model" else f"--carryon-{role}-api-key-env"
             url = "--carryon-base-url" if role == "model" else f"--carryon-{role}-base-url"
             what = "model" if role == "model" else f"{role} model"

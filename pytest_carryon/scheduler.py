@@ -21,13 +21,13 @@ from concurrent.futures import Future
 from typing import Generic, TypeVar
 
 from pytest_carryon.settings import Settings
+from pytest_carryon.targets import needs_endpoint
 
-__all__ = ["ENDPOINT_CONCURRENCY", "IN_PROCESS", "Pool", "concurrency_of"]
+__all__ = ["ENDPOINT_CONCURRENCY", "Pool", "concurrency_of"]
 
 T = TypeVar("T")
 
 ENDPOINT_CONCURRENCY = 8
-IN_PROCESS = ("builtin/", "replay:", "python:")
 _OFFLINE_ROLES = ("heuristic", "scripted")
 
 
@@ -39,7 +39,7 @@ def concurrency_of(settings: Settings, registered: Collection[str] = ()) -> int:
     if settings.concurrency is not None:
         return settings.concurrency
     specs = [*settings.models, *(n for n in (settings.judge, settings.user) if n not in _OFFLINE_ROLES)]
-    if any(not spec.startswith((*IN_PROCESS, "local:")) and spec not in registered for spec in specs):
+    if any(needs_endpoint(spec, registered) for spec in specs):
         return ENDPOINT_CONCURRENCY
     return 1
 

@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 from pytest_carryon.errors import ModelError
 from pytest_carryon.models import Message, Reply, Usage
 
-__all__ = ["PREFIX", "CallableTarget", "import_target", "is_target_spec", "target_of"]
+__all__ = ["PREFIX", "CallableTarget", "import_target", "is_target_spec", "needs_endpoint", "target_of"]
 
 PREFIX = "python:"
 _SPEC = re.compile(r"^python:([A-Za-z_][\w.]*):([A-Za-z_][\w.]*)$")
@@ -38,6 +38,17 @@ _SPEC = re.compile(r"^python:([A-Za-z_][\w.]*):([A-Za-z_][\w.]*)$")
 
 def is_target_spec(spec: str) -> bool:
     return spec.startswith(PREFIX)
+
+
+# Answered in this process (reference models, recordings, app functions) or by a llama.cpp
+# server on this machine: no remote endpoint, no key.
+_NO_ENDPOINT = ("builtin/", "replay:", "local:", PREFIX)
+
+
+def needs_endpoint(spec: str, registered: Collection[str] = ()) -> bool:
+    """Whether `spec` is served by an OpenAI-compatible endpoint; `registered` names the app
+    targets of `pytest_carryon_targets`, which are not."""
+    return not (spec.startswith(_NO_ENDPOINT) or spec in registered)
 
 
 @dataclass(frozen=True)
