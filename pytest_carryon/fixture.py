@@ -23,7 +23,6 @@ import pytest
 
 from pytest_carryon.conversation import Turn, converse, opening
 from pytest_carryon.errors import CarryonError
-from pytest_carryon.results import conversation_record
 from pytest_carryon.scenario import FLOWS, Scenario, build_scenario, find_scenario_files, load_scenarios
 from pytest_carryon.suite import bundled_suite
 
@@ -126,12 +125,9 @@ class Carryon:
         user, judge = self._checked(lambda: (runtime.user(), runtime.judge()))
         transcript = converse(scenario, flow, complete, user, judge,
                               system_prompt=runtime.system_prompt, sample=sample)
-        record = conversation_record(
-            key=self._key(scenario.id, flow, sample), nodeid=self._node.nodeid, scenario=scenario,
-            model=target, flow=flow, sample=sample,
-            helps_by=scenario.helps_by or state.settings.helps_by, transcript=transcript)
-        if record["error"]:
-            record["error"] = state.redact(record["error"])
+        record = state.record(key=self._key(scenario.id, flow, sample), nodeid=self._node.nodeid,
+                              scenario=scenario, model=target, flow=flow, sample=sample,
+                              transcript=transcript)
         self._node.stash.setdefault(RECORDS_KEY, []).append(record)
         return Conversation(record, tuple(transcript.turns))
 

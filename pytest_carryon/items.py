@@ -11,7 +11,6 @@ import pytest
 
 from pytest_carryon.conversation import Transcript, converse, opening
 from pytest_carryon.errors import CarryonError, ScenarioError
-from pytest_carryon.results import conversation_record
 from pytest_carryon.safety import first_leak
 from pytest_carryon.scenario import Scenario, load_scenarios
 
@@ -122,13 +121,8 @@ class ScenarioItem(pytest.Item):
     def record_of(self, transcript: Transcript) -> dict[str, Any]:
         state: CarryonState = self.config.stash[STATE_KEY]
         assert self.model is not None
-        helps_by = self.scenario.helps_by or state.settings.helps_by
-        record = conversation_record(
-            key=self.key, nodeid=self.nodeid, scenario=self.scenario, model=self.model,
-            flow=self.flow, sample=self.sample, helps_by=helps_by, transcript=transcript)
-        if record["error"]:
-            record["error"] = state.redact(record["error"])
-        return record
+        return state.record(key=self.key, nodeid=self.nodeid, scenario=self.scenario, model=self.model,
+                            flow=self.flow, sample=self.sample, transcript=transcript)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:

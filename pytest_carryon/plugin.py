@@ -25,6 +25,7 @@ from pytest_carryon.baseline import (
     load_baseline,
     save_baseline,
 )
+from pytest_carryon.conversation import Transcript
 from pytest_carryon.errors import CarryonError
 from pytest_carryon.fixture import RECORDS_KEY, carryon
 from pytest_carryon.items import AHEAD_KEY, STATE_KEY, ScenarioFile, ScenarioItem
@@ -32,7 +33,7 @@ from pytest_carryon.metrics import check_gates
 from pytest_carryon.models import endpoint_host, redact
 from pytest_carryon.prefetch import UNREPORTED, Ahead, interrupt_on_sigterm
 from pytest_carryon.report import write_html
-from pytest_carryon.results import build_results, write_json
+from pytest_carryon.results import build_results, conversation_record, write_json
 from pytest_carryon.runtime import Runtime, check_credentials, endpoint_of, prompt_versions, system_prompt_of
 from pytest_carryon.safety import RULE_VERSION
 from pytest_carryon.scenario import Scenario, check_unique, find_scenario_files, is_scenario_file
@@ -84,6 +85,17 @@ class CarryonState:
 
     def redact(self, text: str) -> str:
         return redact(text, self.runtime().secrets())
+
+    def record(self, *, key: str, nodeid: str, scenario: Scenario, model: str, flow: str,
+               sample: int, transcript: Transcript) -> dict[str, Any]:
+        """A played conversation's results record, for a collected item or the fixture alike:
+        the scenario's helps_by or the setting, and no key in its error."""
+        record = conversation_record(
+            key=key, nodeid=nodeid, scenario=scenario, model=model, flow=flow, sample=sample,
+            helps_by=scenario.helps_by or self.settings.helps_by, transcript=transcript)
+        if record["error"]:
+            record["error"] = self.redact(record["error"])
+        return record
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
