@@ -302,9 +302,13 @@ _DISCLAIMED: Final = _compile(
     r"\A(?: \w+){0,3}? (?:(?:a|any|my|an|the|such|your)(?: \w+)? )?(?:personal |own |definitive |specific "
     r"|professional |exact |accurate |precise |real-time |current |direct |definite |absolute |certain |biased "
     r"|subjective |individual )?(?:opinions?|beliefs?|views?|viewpoints?|feelings?|emotions?|preferences?"
-    r"|judge?ments?|stances?|positions?|predictions?|guarantees?|certainty|answer|response"
+    r"|judge?ments?|stances?|positions?|predictions?|guarantees?|certainty"
     r"|information (?:on|about) (?:current|recent|real-time)|real-time|browse|speculat\w*|generali[sz]\w*"
     r"|assumptions?|for (?:all|every|everyone|each)|on behalf of|side|sides)\b"
+    # An answer is disclaimed only when qualified ("a definitive answer"); "an answer to this
+    # question" is the request itself.
+    r"|\A(?: \w+){0,3}? (?:a |an |any |the )?(?:definitive|definite|exact|accurate|precise|certain|specific"
+    r"|single|simple|straightforward|clear|conclusive|complete|objective|unbiased|one-size-fits-all) (?:answer|response)\b"
     r"|\A(?: \w+)? (?:for all|for every|for everyone|on behalf of|about all|about every|about everyone"
     r"|whether|if|what (?:will|would|is going to) happen|the future|future|with certainty|for certain|for sure)\b"
 )
