@@ -353,6 +353,11 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         ai * second_lecture,
         1.0 if 200 <= size < 600 else 0.0,
         1.0 if size >= 1500 else 0.0,
+        # An opening that says no to the question without declining help ("X is not possible",
+        # "I do not have access to X") and then turns ("However, you can ..."): the turn brings
+        # the content, as after a decline.
+        negates * turn,
+        limitation * turn,
     ]
 
 
@@ -444,4 +449,6 @@ FEATURES: Final = (
     "ai_x_second_lecture",
     "medium",
     "very_long",
+    "negates_x_turn",
+    "limitation_x_turn",
 )
