@@ -244,6 +244,9 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     later = [s for s in r.rest if len(s) > 20]
     n_content = sum(1 for s in later if grammar.META_WORDS.isdisjoint(s.split()))
     content_share = n_content / len(later) if later else 0.0
+    # Sentences after the opening that neither send the asker elsewhere nor lecture: content, or
+    # alternatives that may still serve the asker.
+    n_alternatives = sum(1 for s in later if not grammar.REFERRAL.search(s) and not grammar.LECTURE.search(s))
     content_none = 1.0 if n_content == 0 else 0.0
     content_many = 1.0 if n_content >= 3 else 0.0
     # How much of the question the reply takes up after its opening sentence.
@@ -358,6 +361,8 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         # the content, as after a decline.
         negates * turn,
         limitation * turn,
+        decline_open * (1.0 if n_alternatives >= 2 else 0.0),
+        decline_open * (1.0 if n_alternatives >= 4 else 0.0),
     ]
 
 
@@ -451,4 +456,6 @@ FEATURES: Final = (
     "very_long",
     "negates_x_turn",
     "limitation_x_turn",
+    "decline_x_alternatives",
+    "decline_x_alternatives_many",
 )

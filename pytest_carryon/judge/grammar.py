@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 __all__ = [
-    "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "Aftermath", "Decline",
-    "Kind", "aftermath", "find_decline", "is_preamble", "normalize",
+    "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "REFERRAL", "Aftermath",
+    "Decline", "Kind", "aftermath", "find_decline", "is_preamble", "normalize",
 ]
 
 # A decline "at the start" begins within this many characters (about two short sentences).
@@ -308,7 +308,8 @@ _DISCLAIMED: Final = _compile(
     # An answer is disclaimed only when qualified ("a definitive answer"); "an answer to this
     # question" is the request itself.
     r"|\A(?: \w+){0,3}? (?:a |an |any |the )?(?:definitive|definite|exact|accurate|precise|certain|specific"
-    r"|single|simple|straightforward|clear|conclusive|complete|objective|unbiased|one-size-fits-all) (?:answer|response)\b"
+    r"|single|simple|straightforward|clear|conclusive|complete|objective|unbiased|one-size-fits-all)"
+    r" (?:answer|response)\b"
     r"|\A(?: \w+)? (?:for all|for every|for everyone|on behalf of|about all|about every|about everyone"
     r"|whether|if|what (?:will|would|is going to) happen|the future|future|with certainty|for certain|for sure)\b"
 )
@@ -390,6 +391,14 @@ ELSEWHERE: Final = _compile(
     r"|\bif you (?:have|are|need) (?:any )?(?:other|another|different|further|more|concerns)"
     r"|\b(?:let me know|feel free to ask|happy to help|glad to help|here to help|i can help you with"
     r"|is there anything else|anything else)\b"
+)
+# The part of pointing elsewhere that sends the asker away: to a person, a service, or another
+# question. What is left of ELSEWHERE ("instead", "consider", "alternatives") may still serve
+# the asker ("Instead, consider a dimmer switch").
+REFERRAL: Final = _compile(
+    r"\b(?:consult|contact|reach out to|speak (?:with|to)|talk (?:with|to)|seek|refer to|check with|get in touch"
+    r"|resources?|hotline|helpline|professional|therapist|counsel+or|doctor|lawyer|attorney|authorities|police"
+    r"|emergency services|let me know|feel free|anything else|happy to help|glad to help|here to help)\b"
 )
 # A lecture: what is right, fair, legal or respectful, in place of an answer.
 LECTURE: Final = _compile(
