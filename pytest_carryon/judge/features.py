@@ -363,6 +363,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         limitation * turn,
         decline_open * (1.0 if n_alternatives >= 2 else 0.0),
         decline_open * (1.0 if n_alternatives >= 4 else 0.0),
+        1.0 if n_alternatives == 0 else 0.0,
     ]
 
 
@@ -458,4 +459,5 @@ FEATURES: Final = (
     "limitation_x_turn",
     "decline_x_alternatives",
     "decline_x_alternatives_many",
+    "alternatives_none",
 )
