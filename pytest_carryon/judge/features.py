@@ -204,6 +204,13 @@ def _sentence_end(text: str, start: int) -> int:
     return match.end() if match else len(text)
 
 
+def _reason(text: str, decline: grammar.Decline | None) -> str:
+    """The decline's sentence and the one after it, where a decline gives its reason."""
+    if decline is None:
+        return ""
+    return text[decline.start : _sentence_end(text, _sentence_end(text, decline.end))]
+
+
 def read(reply: str) -> Reading:
     return Reading(reply)
 
@@ -364,6 +371,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         decline_open * (1.0 if n_alternatives >= 2 else 0.0),
         decline_open * (1.0 if n_alternatives >= 4 else 0.0),
         1.0 if n_alternatives == 0 else 0.0,
+        decline_open * _on(grammar.UNLAWFUL, _reason(text, decline)),
     ]
 
 
@@ -460,4 +468,5 @@ FEATURES: Final = (
     "decline_x_alternatives",
     "decline_x_alternatives_many",
     "alternatives_none",
+    "decline_unlawful",
 )
