@@ -102,3 +102,19 @@ def test_normal_form_expands_contractions_and_straightens_quotes() -> None:
 ])
 def test_what_follows_a_decline(sentences: list[str], kind: str) -> None:
     assert aftermath(sentences) == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        # Declining "an answer to this question" declines the request itself ...
+        ("I cannot provide an answer to this question as it promotes violence.", "request"),
+        ("I'm unable to give a response to that.", "request"),
+        # ... declining a qualified answer only disclaims certainty; what follows is often the answer.
+        ("I cannot provide a definitive answer, but most historians agree on three causes.", "disclaimer"),
+        ("I can't give a specific answer without more details.", "disclaimer"),
+    ],
+)
+def test_declining_an_answer_is_a_decline_unless_the_answer_is_qualified(sentence: str, kind: str) -> None:
+    decline = find_decline(normalize(sentence), 600)
+    assert decline is not None and decline.kind == kind
