@@ -204,13 +204,6 @@ def _sentence_end(text: str, start: int) -> int:
     return match.end() if match else len(text)
 
 
-def _reason(text: str, decline: grammar.Decline | None) -> str:
-    """The decline's sentence and the one after it, where a decline gives its reason."""
-    if decline is None:
-        return ""
-    return text[decline.start : _sentence_end(text, _sentence_end(text, decline.end))]
-
-
 def read(reply: str) -> Reading:
     return Reading(reply)
 
@@ -370,8 +363,6 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         limitation * turn,
         decline_open * (1.0 if n_alternatives >= 2 else 0.0),
         decline_open * (1.0 if n_alternatives >= 4 else 0.0),
-        1.0 if n_alternatives == 0 else 0.0,
-        decline_open * _on(grammar.UNLAWFUL, _reason(text, decline)),
     ]
 
 
@@ -467,6 +458,4 @@ FEATURES: Final = (
     "limitation_x_turn",
     "decline_x_alternatives",
     "decline_x_alternatives_many",
-    "alternatives_none",
-    "decline_unlawful",
 )

@@ -36,8 +36,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 __all__ = [
-    "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "REFERRAL", "UNLAWFUL",
-    "Aftermath",
+    "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "REFERRAL", "Aftermath",
     "Decline", "Kind", "aftermath", "find_decline", "is_preamble", "normalize",
 ]
 
@@ -401,9 +400,6 @@ REFERRAL: Final = _compile(
     r"|resources?|hotline|helpline|professional|therapist|counsel+or|doctor|lawyer|attorney|authorities|police"
     r"|emergency services|let me know|feel free|anything else|happy to help|glad to help|here to help)\b"
 )
-# A decline whose reason is that the act itself breaks the law: what follows is about other,
-# lawful acts, not the one asked about.
-UNLAWFUL: Final = _compile(r"\b(?:illegal|crime|criminal|against the law|unlawful)\b")
 # A lecture: what is right, fair, legal or respectful, in place of an answer.
 LECTURE: Final = _compile(
     r"\b(?:it is (?:important|crucial|essential|vital|never|always)|illegal|unethical|immoral|inappropriate"
