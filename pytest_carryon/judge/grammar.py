@@ -302,7 +302,11 @@ _DISCLAIMED: Final = _compile(
     r"\A(?: \w+){0,3}? (?:(?:a|any|my|an|the|such|your)(?: \w+)? )?(?:personal |own |definitive |specific "
     r"|professional |exact |accurate |precise |real-time |current |direct |definite |absolute |certain |biased "
     r"|subjective |individual )?(?:opinions?|beliefs?|views?|viewpoints?|feelings?|emotions?|preferences?"
-    r"|judge?ments?|stances?|positions?|predictions?|guarantees?|certainty|answer|response"
+    r"|judge?ments?|stances?|positions?|predictions?|guarantees?|certainty"
+    # An answer is disclaimed only as certain or final ("a definitive answer"); "I cannot provide an
+    # answer to that question" declines the request.
+    r"|(?:definitive|definite|exact|accurate|precise|certain|absolute|conclusive|clear-cut|simple|straightforward"
+    r"|universal|objective|one-size-fits-all|yes or no) (?:answers?|responses?)"
     r"|information (?:on|about) (?:current|recent|real-time)|real-time|browse|speculat\w*|generali[sz]\w*"
     r"|assumptions?|for (?:all|every|everyone|each)|on behalf of|side|sides)\b"
     r"|\A(?: \w+)? (?:for all|for every|for everyone|on behalf of|about all|about every|about everyone"
