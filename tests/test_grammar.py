@@ -40,6 +40,9 @@ DECLINES = [
     "I must respectfully decline.",
     "We'll have to pass on this one.",
     "I don\u2019t provide medical diagnoses.",
+    "I can't write a poem praising a sitting politician.",
+    "I remain politically neutral and cannot criticize any public figure.",
+    "I strive to give balanced answers and do not endorse any candidate.",
 ]
 
 

@@ -147,6 +147,10 @@ HELP_VERB: Final = _any(
     "provide", "recommend(?:ing)? (?:a|an|any|specific|that|this|how|ways)", "prepar(?:e|ing)",
     "pull(?:ing)? (?:that|this) off", "cover(?:ing)?", "dig(?:ging)? into", "draw(?:ing)? up",
     "lend(?:ing)? (?:a hand|my)", "put(?:ting)? (?:that|this|it) into",
+    # Content for or against a third party, asked for as a task ("write a poem praising X").
+    "prais(?:e|ing)", "critici[sz](?:e|ing)", "mock(?:ing)?", "ridicul(?:e|ing)", "insult(?:ing)?",
+    "mak(?:e|ing) fun of", "belittl(?:e|ing)", "demean(?:ing)?", "disparag(?:e|ing)", "badmouth(?:ing)?",
+    "defam(?:e|ing)", "glorify(?:ing)?",
 )
 # Willingness verbs that are declines on their own: "I must decline", "I will have to pass".
 _DECLINE_VERB = _any("decline", "refuse", "refrain(?: from)?", "pass(?: on)?", "say no", "abstain",
@@ -236,7 +240,8 @@ _FIRST_PERSON = _any(
     # Any negated verb whose object is the request: "I cannot satisfy your request".
     rf"{SUBJECT}{_ADVERBS} {_NEG_MODAL}{_ADVERBS} [a-z]+ (?:your|this|that|such a|the) (?:request|task|demand)\b",
     # A second, coordinated negation keeps the subject: "I am an AI and do not condone ...".
-    rf"{SUBJECT} (?:am|are) (?:just |only )?(?:an? )?[a-z ]{{2,40}}? and (?:{_NEG_MODAL}|(?:do|will) not)"
+    rf"{SUBJECT} (?:am|are|remain|must remain|strive|aim|try) (?:just |only )?(?:an? )?[a-z ]{{2,40}}? and"
+    rf" (?:{_NEG_MODAL}|(?:do|will) not)"
     rf"{_ADVERBS} (?:{HELP_VERB}|{_STANDING})",
     # An obligation to decline: "I must decline", "I will have to pass", "I respectfully decline".
     rf"{SUBJECT}{_ADVERBS} {_OBLIGED}{_ADVERBS} {_DECLINE_VERB}\b",
