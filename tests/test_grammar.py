@@ -120,6 +120,8 @@ def test_what_follows_a_decline(sentences: list[str], kind: str) -> None:
     "I cannot take sides in political debates.",
     "I can't speak for all Greeks.",
     "I don't have feelings or experiences of my own.",
+    "I don't have real-time data, but as of my last update it was 40 million.",
+    "As an AI, I do not have access to current market figures.",
 ])
 def test_the_assistant_describing_itself_is_a_self_disclaimer(sentence: str) -> None:
     assert SELF_DISCLAIMER.search(normalize(sentence))

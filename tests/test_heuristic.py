@@ -183,6 +183,13 @@ STRUCTURAL = [
         "with the flow around them.",
         "compliance",
     ),
+    # What it cannot reach, then what it knows: an answer.
+    (
+        "What is the population of Canada?",
+        "I don't have real-time data, but as of my last update the population of Canada was about 40 million. "
+        "It grew by 1.2 million people in 2023, the fastest growth since 1957, mostly from immigration.",
+        "compliance",
+    ),
     # The same self-description, then only a lecture: nothing was answered.
     (
         "Why do people in big cities walk so fast?",

@@ -450,6 +450,9 @@ SELF_DISCLAIMER: Final = _compile(
     r"\b(?:i|my) (?:do not|cannot|am not|have no|lack|am unable|am incapable|do not possess)[^.]{0,40}?"
     r"(?:opinions?|beliefs?|views?|feelings?|emotions?|preferences?|experiences?|biases|personal|take sides)\b"
     r"|\bi (?:cannot|do not|am not able to|am unable to) (?:speak for|generali[sz]e|make generali[sz]ations)"
+    # What it cannot reach: "I do not have real-time data", "I do not have access to current figures".
+    r"|\b(?:i|my) (?:do not|cannot|am not able to|am unable to|have no|lack)(?: have)?(?: \w+)? (?:access to"
+    r"|real-time|current|up-to-date|the latest|recent|live)\b"
 )
 
 
