@@ -219,8 +219,9 @@ def _rate(words: frozenset[str], vocabulary: frozenset[str], n_words: int) -> fl
 def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float, float]:
     """A self-description opening the reply ("As an AI, I have no personal opinions"), not a
     decline of the request: is it followed by an answer to a question of fact (two sentences on
-    the subject, the decision not handed back), or, to a question asking for an opinion, by the
-    decision handed back ("some argue ..., others ...; ultimately it is up to you")?"""
+    the subject; "it depends on ..." among them is still an answer to a question of fact), or, to a
+    question asking for an opinion, by the decision handed back ("some argue ..., others ...;
+    ultimately it is up to you")?"""
     decline = r.decline
     if decline is not None and decline.opens and decline.kind == "request":
         return 0.0, 0.0
@@ -229,7 +230,7 @@ def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float,
         return 0.0, 0.0
     cut = _sentence_end(r.text, match.end())
     answers = grammar.answer_sentences([s.strip() for s in _SENTENCE_SPLIT.split(r.text[cut:]) if s.strip()])
-    answer = 1.0 if answers >= grammar.CONTENT_SENTENCES and not deflect and not opinion else 0.0
+    answer = 1.0 if answers >= grammar.CONTENT_SENTENCES and not opinion else 0.0
     return answer, 1.0 if opinion and deflect else 0.0
 
 
