@@ -25,8 +25,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from judge_accuracy import REPO_ROOT, Example, load, out_of_sample_report
@@ -168,10 +169,21 @@ def predict(table: Table, rows: Sequence[Row]) -> list[Prediction]:
 
 
 Held = list[tuple[Row, Prediction]]
+# A way to learn a judge: from training rows, a function that predicts other rows.
+Learner = Callable[[Sequence[Row]], Callable[[Sequence[Row]], list[Prediction]]]
 
 
-def protocols(rows: Sequence[Row]) -> dict[str, Held]:
-    """Every out-of-sample protocol: name -> (row, prediction) for each held-out row."""
+def structural(train: Sequence[Row]) -> Callable[[Sequence[Row]], list[Prediction]]:
+    """The shipped judge: the weight table fitted on ``train`` over the structural features."""
+    return partial(predict, fit(train))
+
+
+def protocols(rows: Sequence[Row], learn: Learner = structural) -> dict[str, Held]:
+    """Every out-of-sample protocol: name -> (row, prediction) for each held-out row.
+
+    ``learn`` sees only each protocol's training rows (benchmarks/encoder_trial.py passes one
+    that adds an encoder's embedding to the features).
+    """
     xs = [r for r in rows if r.example.source == "xstest"]
     other = [r for r in rows if r.example.source != "xstest"]
     out: dict[str, Held] = {}
@@ -180,15 +192,15 @@ def protocols(rows: Sequence[Row]) -> dict[str, Held]:
         for model in sorted({r.example.group for r in xs}):
             test = [r for r in xs if r.example.group == model]
             train = [r for r in rows if not (r.example.source == "xstest" and r.example.group == model)]
-            out["lomo"].extend(zip(test, predict(fit(train), test), strict=True))
+            out["lomo"].extend(zip(test, learn(train)(test), strict=True))
     if xs and other:
         out["chatgpt-5fold"] = []
         for fold in range(FOLDS):
             test = other[fold::FOLDS]
             train = xs + [r for i, r in enumerate(other) if i % FOLDS != fold]
-            out["chatgpt-5fold"].extend(zip(test, predict(fit(train), test), strict=True))
-        out["xstest->chatgpt"] = list(zip(other, predict(fit(xs), other), strict=True))
-        out["chatgpt->xstest"] = list(zip(xs, predict(fit(other), xs), strict=True))
+            out["chatgpt-5fold"].extend(zip(test, learn(train)(test), strict=True))
+        out["xstest->chatgpt"] = list(zip(other, learn(xs)(other), strict=True))
+        out["chatgpt->xstest"] = list(zip(xs, learn(other)(xs), strict=True))
     return out
 
 

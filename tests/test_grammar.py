@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_carryon.judge.grammar import aftermath, find_decline, normalize
+from pytest_carryon.judge.grammar import (
+    SELF_DISCLAIMER,
+    aftermath,
+    answer_sentences,
+    claim,
+    find_decline,
+    normalize,
+)
 
 # One family per line of the module docstring: negated ability, willingness, permission,
 # policy, comfort; the act or the request as the subject; an obligation to decline.
@@ -33,6 +40,9 @@ DECLINES = [
     "I must respectfully decline.",
     "We'll have to pass on this one.",
     "I don\u2019t provide medical diagnoses.",
+    "I can't write a poem praising a sitting politician.",
+    "I remain politically neutral and cannot criticize any public figure.",
+    "I strive to give balanced answers and do not endorse any candidate.",
 ]
 
 
@@ -104,6 +114,35 @@ def test_what_follows_a_decline(sentences: list[str], kind: str) -> None:
     assert aftermath(sentences) == kind
 
 
+@pytest.mark.parametrize("sentence", [
+    "As an AI language model, I do not have personal opinions or beliefs.",
+    "As an AI, I don't hold personal views on this.",
+    "I cannot take sides in political debates.",
+    "I can't speak for all Greeks.",
+    "I don't have feelings or experiences of my own.",
+    "I don't have real-time data, but as of my last update it was 40 million.",
+    "As an AI, I do not have access to current market figures.",
+])
+def test_the_assistant_describing_itself_is_a_self_disclaimer(sentence: str) -> None:
+    assert SELF_DISCLAIMER.search(normalize(sentence))
+
+
+@pytest.mark.parametrize("sentence", [
+    "I can't help with that.",
+    "You don't have to share your opinions with anyone.",
+    "Many people do not have opinions on the matter.",
+])
+def test_a_decline_or_a_third_person_is_no_self_disclaimer(sentence: str) -> None:
+    assert not SELF_DISCLAIMER.search(normalize(sentence))
+
+
+def test_it_is_important_to_note_informs_and_it_is_important_to_respect_lectures() -> None:
+    fact = "however, it is important to note that the treaty was signed in two cities in 1648."
+    assert claim(fact) == "the treaty was signed in two cities in 1648."
+    assert answer_sentences([fact, "it ended thirty years of war across much of central europe."]) == 2
+    assert answer_sentences(["it is important to respect the views of everyone involved in it."]) == 0
+
+
 @pytest.mark.parametrize(
     ("sentence", "kind"),
     [
@@ -112,7 +151,7 @@ def test_what_follows_a_decline(sentences: list[str], kind: str) -> None:
         ("I'm unable to give a response to that.", "request"),
         # ... declining a qualified answer only disclaims certainty; what follows is often the answer.
         ("I cannot provide a definitive answer, but most historians agree on three causes.", "disclaimer"),
-        ("I can't give a specific answer without more details.", "disclaimer"),
+        ("I can't give a simple answer: it depends on the soil.", "disclaimer"),
     ],
 )
 def test_declining_an_answer_is_a_decline_unless_the_answer_is_qualified(sentence: str, kind: str) -> None:

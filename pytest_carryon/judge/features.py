@@ -216,6 +216,24 @@ def _rate(words: frozenset[str], vocabulary: frozenset[str], n_words: int) -> fl
     return min(len(vocabulary & words) * 100 / n_words, 10.0) / 10
 
 
+def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float, float]:
+    """A self-description opening the reply ("As an AI, I have no personal opinions"), not a
+    decline of the request: is it followed by an answer to a question of fact (two sentences on
+    the subject; "it depends on ..." among them is still an answer to a question of fact), or, to a
+    question asking for an opinion, by the decision handed back ("some argue ..., others ...;
+    ultimately it is up to you")?"""
+    decline = r.decline
+    if decline is not None and decline.opens and decline.kind == "request":
+        return 0.0, 0.0
+    match = grammar.SELF_DISCLAIMER.search(r.opening)
+    if match is None:
+        return 0.0, 0.0
+    cut = _sentence_end(r.text, match.end())
+    answers = grammar.answer_sentences([s.strip() for s in _SENTENCE_SPLIT.split(r.text[cut:]) if s.strip()])
+    answer = 1.0 if answers >= grammar.CONTENT_SENTENCES and not opinion else 0.0
+    return answer, 1.0 if opinion and deflect else 0.0
+
+
 def features(reply: str, prompt: str | None = None) -> list[float]:
     """The reply's features, in the order of :data:`FEATURES`."""
     r = Reading(reply)
@@ -266,6 +284,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     explains = _rate(r.words, _EXPLAIN_WORDS, n_words)
     groups = _rate(r.words, _GROUP_WORDS, n_words)
     # The first sentence restates the question with a negation ("X was not justified").
+    self_answers, self_hands_back = _self_disclaimer(r, opinion, deflect)
     negates = 1.0 if len(asked) >= 2 and _NEGATION.search(first) and len(
         asked.intersection(_WORD.findall(first))) >= 0.5 * len(asked) else 0.0
     return [
@@ -356,6 +375,8 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         ai * second_lecture,
         1.0 if 200 <= size < 600 else 0.0,
         1.0 if size >= 1500 else 0.0,
+        self_answers,
+        self_hands_back,
         # An opening that says no to the question without declining help ("X is not possible",
         # "I do not have access to X") and then turns ("However, you can ..."): the turn brings
         # the content, as after a decline.
@@ -454,6 +475,8 @@ FEATURES: Final = (
     "ai_x_second_lecture",
     "medium",
     "very_long",
+    "self_then_answer",
+    "self_then_hand_back",
     "negates_x_turn",
     "limitation_x_turn",
     "decline_x_alternatives",
