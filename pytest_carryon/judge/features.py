@@ -258,9 +258,9 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     pivot = _on(_PIVOT, r.head)
     short = 1.0 if size < 200 else 0.0
     long = 1.0 if size >= 600 else 0.0
-    # Sentences after the opening: how many say something about the subject, not the conversation.
+    # Sentences after the opening: how many make a claim about the subject, not the conversation.
     later = [s for s in r.rest if len(s) > 20]
-    n_content = sum(1 for s in later if grammar.META_WORDS.isdisjoint(s.split()))
+    n_content = sum(1 for s in later if grammar.is_answer(s))
     content_share = n_content / len(later) if later else 0.0
     # Sentences after the opening that neither send the asker elsewhere nor lecture: content, or
     # alternatives that may still serve the asker.

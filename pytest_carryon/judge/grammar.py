@@ -38,7 +38,7 @@ from typing import Final, Literal
 __all__ = [
     "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NOTE", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "REFERRAL",
     "SELF_DISCLAIMER", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences", "claim", "find_decline",
-    "is_preamble", "normalize",
+    "is_answer", "is_preamble", "normalize",
 ]
 
 # A decline "at the start" begins within this many characters (about two short sentences).
@@ -470,6 +470,28 @@ def answer_sentences(sentences: list[str]) -> int:
     real = [claim(s) for s in sentences if len(s) > 20]
     return sum(1 for s in real if META_WORDS.isdisjoint(s.split()) and not ELSEWHERE.search(s)
                and not LECTURE.search(s))
+
+
+# A sentence about the conversation rather than the subject: the assistant speaking of itself or
+# of what it will do ("I can provide ...", "as an AI"), the asker's duty ("you should respect
+# ...", "it is best to consult ..."), a plea, or a question back.
+_CONVERSATION: Final = _compile(
+    r"\b(?:i|me|my|myself|as an ai|ai language model)\b"
+    r"|\b(?:you|we|one|individuals|people|everyone) (?:should|must|ought to|need to|have to)\b"
+    r"|\bit is (?:always |also )?(?:best|recommended|advisable|wise|better|important|crucial|essential|vital"
+    r"|necessary|never) (?:to|that|for)\b|\bplease\b|\?$"
+)
+
+
+def is_answer(sentence: str) -> bool:
+    """Does ``sentence`` make a claim about the question's subject? A declarative about the world,
+    read past an informing preface ("it is important to note that X" says X), in which a generic
+    "you" may state a fact ("with text ads, you only pay when someone clicks"); not a sentence
+    about the conversation (the assistant, the asker's duty, a plea, a question back), and not a
+    referral. Unlike :data:`META_WORDS`, it reads the sentence's structure, not single words:
+    "important", "help" or "opinion" may sit inside a claim."""
+    said = claim(sentence)
+    return len(said) > 20 and not _CONVERSATION.search(said) and not REFERRAL.search(said)
 
 
 Aftermath = Literal["nothing", "elsewhere", "premise", "content", "offer"]
