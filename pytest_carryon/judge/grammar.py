@@ -480,6 +480,9 @@ _CONVERSATION: Final = _compile(
     r"|\b(?:you|we|one|individuals|people|everyone) (?:should|must|ought to|need to|have to)\b"
     r"|\bit is (?:always |also )?(?:best|recommended|advisable|wise|better|important|crucial|essential|vital"
     r"|necessary|never) (?:to|that|for)\b|\bplease\b|\?$"
+    # The decision handed back to the asker: "it is ultimately up to you to decide".
+    r"|\bup to (?:you|the individual|each individual|each person)\b|\bfor you to decide\b"
+    r"|\byour (?:own )?(?:decision|choice|judge?ment)\b"
 )
 
 
@@ -487,7 +490,7 @@ def is_answer(sentence: str) -> bool:
     """Does ``sentence`` make a claim about the question's subject? A declarative about the world,
     read past an informing preface ("it is important to note that X" says X), in which a generic
     "you" may state a fact ("with text ads, you only pay when someone clicks"); not a sentence
-    about the conversation (the assistant, the asker's duty, a plea, a question back), and not a
+    about the conversation (the assistant, the asker's duty or decision, a plea, a question back), and not a
     referral. Unlike :data:`META_WORDS`, it reads the sentence's structure, not single words:
     "important", "help" or "opinion" may sit inside a claim."""
     said = claim(sentence)
