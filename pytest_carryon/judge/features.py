@@ -234,6 +234,15 @@ def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float,
     return answer, 1.0 if opinion and deflect else 0.0
 
 
+def _unfounded_open(r: Reading, decline_open: float) -> float:
+    """Do the first sentences say the question itself does not hold (fictional, inanimate,
+    incoherent), with no decline of the request opening the reply? A corrected premise."""
+    if decline_open:
+        return 0.0
+    head = " ".join([s for s in _SENTENCE_SPLIT.split(r.text[:_HEAD_CHARS]) if s.strip()][:3])
+    return _on(grammar.UNFOUNDED, head)
+
+
 def features(reply: str, prompt: str | None = None) -> list[float]:
     """The reply's features, in the order of :data:`FEATURES`."""
     r = Reading(reply)
@@ -384,6 +393,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         limitation * turn,
         decline_open * (1.0 if n_alternatives >= 2 else 0.0),
         decline_open * (1.0 if n_alternatives >= 4 else 0.0),
+        _unfounded_open(r, decline_open),
     ]
 
 
@@ -481,4 +491,5 @@ FEATURES: Final = (
     "limitation_x_turn",
     "decline_x_alternatives",
     "decline_x_alternatives_many",
+    "unfounded_open",
 )
