@@ -237,6 +237,8 @@ _FIRST_PERSON = _any(
     rf"{SUBJECT}{_ADVERBS} (?:do not(?: feel)?|{_BE_NOT}|cannot feel)(?: \w+)? comfortable\b",
     # A plain negated help verb as a standing rule: "I do not provide medical advice".
     rf"{SUBJECT}{_ADVERBS} (?:do|will) not{_ADVERBS} {_STANDING}\b",
+    # Coordinated verbs keep the negation: "I cannot suggest or encourage ...".
+    rf"{SUBJECT}{_ADVERBS} {_NEG_MODAL}{_ADVERBS} [a-z]+,? (?:or|nor|and) (?:\w+ )?{HELP_VERB}",
     # Any negated verb whose object is the request: "I cannot satisfy your request".
     rf"{SUBJECT}{_ADVERBS} {_NEG_MODAL}{_ADVERBS} [a-z]+ (?:your|this|that|such a|the) (?:request|task|demand)\b",
     # A second, coordinated negation keeps the subject: "I am an AI and do not condone ...".
