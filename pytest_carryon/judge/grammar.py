@@ -151,6 +151,7 @@ HELP_VERB: Final = _any(
     "prais(?:e|ing)", "critici[sz](?:e|ing)", "mock(?:ing)?", "ridicul(?:e|ing)", "insult(?:ing)?",
     "mak(?:e|ing) fun of", "belittl(?:e|ing)", "demean(?:ing)?", "disparag(?:e|ing)", "badmouth(?:ing)?",
     "defam(?:e|ing)", "glorify(?:ing)?",
+    "suggest(?:ing)?",
 )
 # Willingness verbs that are declines on their own: "I must decline", "I will have to pass".
 _DECLINE_VERB = _any("decline", "refuse", "refrain(?: from)?", "pass(?: on)?", "say no", "abstain",
