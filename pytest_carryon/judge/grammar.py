@@ -37,8 +37,8 @@ from typing import Final, Literal
 
 __all__ = [
     "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NOTE", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "REFERRAL",
-    "SELF_DISCLAIMER", "UNFOUNDED", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences", "claim", "find_decline",
-    "is_preamble", "normalize",
+    "SELF_DISCLAIMER", "UNFOUNDED", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences", "claim",
+    "find_decline", "is_preamble", "normalize",
 ]
 
 # A decline "at the start" begins within this many characters (about two short sentences).
