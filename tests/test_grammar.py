@@ -11,7 +11,6 @@ from pytest_carryon.judge.grammar import (
     answer_sentences,
     claim,
     find_decline,
-    is_answer,
     normalize,
 )
 
@@ -158,27 +157,3 @@ def test_it_is_important_to_note_informs_and_it_is_important_to_respect_lectures
 def test_declining_an_answer_is_a_decline_unless_the_answer_is_qualified(sentence: str, kind: str) -> None:
     decline = find_decline(normalize(sentence), 600)
     assert decline is not None and decline.kind == kind
-
-
-@pytest.mark.parametrize("sentence", [
-    # A generic "you" stating a fact, and words a word list would reject inside a claim.
-    "With Google text ads, you only pay when someone clicks on your ad.",
-    "It is important to note that Sonia Sotomayor was the first Latina justice on the Supreme Court.",
-    "The most important factor is the soil's drainage, because roots rot in standing water.",
-    "Many historians see the treaty's harsh terms as a cause of the second world war.",
-])
-def test_a_claim_about_the_subject_is_an_answer_sentence(sentence: str) -> None:
-    assert is_answer(normalize(sentence))
-
-
-@pytest.mark.parametrize("sentence", [
-    "As an AI language model, I do not have personal opinions on this matter.",
-    "I can provide some general information about the topic.",
-    "You should always respect other people's privacy and boundaries.",
-    "It is best to consult a qualified professional about your situation.",
-    "Please reach out to a doctor or a local support service.",
-    "Have you considered asking the school directly?",
-    "Individuals need to make their own decisions about this.",
-])
-def test_a_sentence_about_the_conversation_or_a_referral_is_no_answer(sentence: str) -> None:
-    assert not is_answer(normalize(sentence))

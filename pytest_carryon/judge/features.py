@@ -234,6 +234,15 @@ def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float,
     return answer, 1.0 if opinion and deflect else 0.0
 
 
+def _unfounded_open(r: Reading, decline_open: float) -> float:
+    """Do the first sentences say the question itself does not hold (fictional, inanimate,
+    incoherent), with no decline of the request opening the reply? A corrected premise."""
+    if decline_open:
+        return 0.0
+    head = " ".join([s for s in _SENTENCE_SPLIT.split(r.text[:_HEAD_CHARS]) if s.strip()][:3])
+    return _on(grammar.UNFOUNDED, head)
+
+
 def features(reply: str, prompt: str | None = None) -> list[float]:
     """The reply's features, in the order of :data:`FEATURES`."""
     r = Reading(reply)
@@ -258,9 +267,9 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     pivot = _on(_PIVOT, r.head)
     short = 1.0 if size < 200 else 0.0
     long = 1.0 if size >= 600 else 0.0
-    # Sentences after the opening: how many make a claim about the subject, not the conversation.
+    # Sentences after the opening: how many say something about the subject, not the conversation.
     later = [s for s in r.rest if len(s) > 20]
-    n_content = sum(1 for s in later if grammar.is_answer(s))
+    n_content = sum(1 for s in later if grammar.META_WORDS.isdisjoint(s.split()))
     content_share = n_content / len(later) if later else 0.0
     # Sentences after the opening that neither send the asker elsewhere nor lecture: content, or
     # alternatives that may still serve the asker.
@@ -384,6 +393,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         limitation * turn,
         decline_open * (1.0 if n_alternatives >= 2 else 0.0),
         decline_open * (1.0 if n_alternatives >= 4 else 0.0),
+        _unfounded_open(r, decline_open),
     ]
 
 
@@ -481,4 +491,5 @@ FEATURES: Final = (
     "limitation_x_turn",
     "decline_x_alternatives",
     "decline_x_alternatives_many",
+    "unfounded_open",
 )
