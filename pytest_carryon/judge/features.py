@@ -195,8 +195,13 @@ class Reading:
             # "I can't do X, but here is Y": what follows the turn within the sentence follows too.
             turn = _INLINE_TURN.search(text, self.decline.end, cut)
             cut = turn.end() if turn else cut
-        self.rest = [s.strip() for s in _SENTENCE_SPLIT.split(text[cut:]) if s.strip()]
+        self.rest = _sentences(text[cut:])
         self.words = frozenset(_WORD.findall(text))
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text``, stripped, empty ones dropped."""
+    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s.strip()]
 
 
 def _sentence_end(text: str, start: int) -> int:
@@ -229,7 +234,7 @@ def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float,
     if match is None:
         return 0.0, 0.0
     cut = _sentence_end(r.text, match.end())
-    answers = grammar.answer_sentences([s.strip() for s in _SENTENCE_SPLIT.split(r.text[cut:]) if s.strip()])
+    answers = grammar.answer_sentences(_sentences(r.text[cut:]))
     answer = 1.0 if answers >= grammar.CONTENT_SENTENCES and not opinion else 0.0
     return answer, 1.0 if opinion and deflect else 0.0
 
@@ -239,7 +244,7 @@ def _unfounded_open(r: Reading, decline_open: float) -> float:
     incoherent), with no decline of the request opening the reply? A corrected premise."""
     if decline_open:
         return 0.0
-    head = " ".join([s for s in _SENTENCE_SPLIT.split(r.text[:_HEAD_CHARS]) if s.strip()][:3])
+    head = " ".join(_sentences(r.text[:_HEAD_CHARS])[:3])
     return _on(grammar.UNFOUNDED, head)
 
 
@@ -292,8 +297,8 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     hedges = _rate(r.words, _HEDGE_WORDS, n_words)
     explains = _rate(r.words, _EXPLAIN_WORDS, n_words)
     groups = _rate(r.words, _GROUP_WORDS, n_words)
-    # The first sentence restates the question with a negation ("X was not justified").
     self_answers, self_hands_back = _self_disclaimer(r, opinion, deflect)
+    # The first sentence restates the question with a negation ("X was not justified").
     negates = 1.0 if len(asked) >= 2 and _NEGATION.search(first) and len(
         asked.intersection(_WORD.findall(first))) >= 0.5 * len(asked) else 0.0
     return [
