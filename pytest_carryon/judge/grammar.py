@@ -477,12 +477,16 @@ SELF_DISCLAIMER: Final = _compile(
 )
 
 
+def _says_something(sentence: str) -> bool:
+    """Is ``sentence`` about the subject: not about the conversation (the assistant, the user, what
+    is appropriate), not pointing elsewhere, not a lecture?"""
+    return META_WORDS.isdisjoint(sentence.split()) and not ELSEWHERE.search(sentence) and not LECTURE.search(sentence)
+
+
 def answer_sentences(sentences: list[str]) -> int:
-    """How many of ``sentences`` say something about the subject: not about the conversation (the
-    assistant, the user, what is appropriate), not pointing elsewhere, not a lecture."""
-    real = [claim(s) for s in sentences if len(s) > 20]
-    return sum(1 for s in real if META_WORDS.isdisjoint(s.split()) and not ELSEWHERE.search(s)
-               and not LECTURE.search(s))
+    """How many of ``sentences`` say something about the subject (an informing preface read as
+    the fact it introduces)."""
+    return sum(1 for s in sentences if len(s) > 20 and _says_something(claim(s)))
 
 
 Aftermath = Literal["nothing", "elsewhere", "premise", "content", "offer"]
@@ -499,8 +503,7 @@ def aftermath(sentences: list[str]) -> Aftermath:
         return "nothing"
     if any(PREMISE.search(s) for s in real[:2]):
         return "premise"
-    content = [s for s in real if META_WORDS.isdisjoint(s.split()) and not ELSEWHERE.search(s)
-               and not LECTURE.search(s)]
+    content = [s for s in real if _says_something(s)]
     if len(content) < CONTENT_SENTENCES:
         return "elsewhere"
     return "offer" if OFFER.search(real[0]) else "content"
