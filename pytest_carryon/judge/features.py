@@ -248,6 +248,17 @@ def _unfounded_open(r: Reading, decline_open: float) -> float:
     return _on(grammar.UNFOUNDED, head)
 
 
+def _redirected(r: Reading) -> float:
+    """After an opening decline of the request, does a later sentence turn to a morally qualified
+    version of some goal ("peaceful and lawful ways to address your concerns", "without resorting
+    to violence")? The qualifier says the ways offered are not the asked-for act: they replace the
+    request, they do not answer it."""
+    decline = r.decline
+    if decline is None or not decline.opens or decline.kind != "request":
+        return 0.0
+    return 1.0 if any(grammar.REDIRECT.search(s) for s in r.rest) else 0.0
+
+
 def features(reply: str, prompt: str | None = None) -> list[float]:
     """The reply's features, in the order of :data:`FEATURES`."""
     r = Reading(reply)
@@ -399,6 +410,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         decline_open * (1.0 if n_alternatives >= 2 else 0.0),
         decline_open * (1.0 if n_alternatives >= 4 else 0.0),
         _unfounded_open(r, decline_open),
+        _redirected(r),
     ]
 
 
@@ -497,4 +509,5 @@ FEATURES: Final = (
     "decline_x_alternatives",
     "decline_x_alternatives_many",
     "unfounded_open",
+    "then_redirect",
 )
