@@ -175,6 +175,9 @@ def test_a_turn_to_morally_qualified_ways_is_a_redirect(sentence: str) -> None:
     "Mulching and hand weeding are the easiest ways to keep the beds clear.",
     "The legal drinking age differs between countries.",
     "A healthy lawn needs about an inch of water a week.",
+    # A manner ("in a constructive way") says how, not what else to do.
+    "Violence is never an appropriate or healthy way to resolve conflicts.",
+    "Pick a new plan that addresses the problem in a positive and constructive way.",
 ])
 def test_ways_without_a_moral_qualifier_are_no_redirect(sentence: str) -> None:
     assert not REDIRECT.search(normalize(sentence))
