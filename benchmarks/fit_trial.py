@@ -83,8 +83,11 @@ def _choices(row: Row) -> tuple[set[int], dict[int, int]]:
     if v[sc._SELF_HAND_BACK]:
         choose.discard(0)
         choose = choose or {1}
-    short = len(reply.strip()) < sc.PARTIAL_MIN_CHARS
-    return choose, {0: 0, 1: 1, 2: 1 if short else 2}
+    if v[sc._ARGUES]:
+        choose.discard(0)
+        choose = choose or {1}
+    no_partial = len(reply.strip()) < sc.PARTIAL_MIN_CHARS or (v[sc._REDIRECT] and not v[sc._THEN_OFFER])
+    return choose, {0: 0, 1: 1, 2: 1 if no_partial else 2}
 
 
 D: Data
