@@ -12,6 +12,7 @@ from pytest_carryon.judge.grammar import (
     claim,
     find_decline,
     normalize,
+    offer_made_good,
 )
 
 # One family per line of the module docstring: negated ability, willingness, permission,
@@ -157,3 +158,24 @@ def test_it_is_important_to_note_informs_and_it_is_important_to_respect_lectures
 def test_declining_an_answer_is_a_decline_unless_the_answer_is_qualified(sentence: str, kind: str) -> None:
     decline = find_decline(normalize(sentence), 600)
     assert decline is not None and decline.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("rest", "later", "made_good"),
+    [
+        # An offer in the self-description's own sentence, then the claim it offered.
+        (", but i can provide some general information.", ["the treaty was signed in two cities in 1648."], True),
+        # An offer in the next sentence, then a list item.
+        (".", ["however, here are some tips that often help:", "1.", "keep a routine and get up at the same time."],
+         True),
+        # "I can tell you that X" prefaces a claim; it is no offer (X is judged as it stands).
+        (", but i can tell you that it is important to treat everyone fairly.", [], False),
+        # An offer made good only by sending the asker elsewhere gives nothing.
+        (", but i can suggest some options.", ["you could contact a professional counsellor or a helpline."], False),
+        # No offer at all.
+        (".", ["it is important to respect the views of everyone involved."], False),
+    ],
+)
+def test_an_offer_after_a_self_description_is_made_good_by_content(rest: str, later: list[str],
+                                                                      made_good: bool) -> None:
+    assert offer_made_good(rest, later) is made_good

@@ -224,7 +224,8 @@ def _rate(words: frozenset[str], vocabulary: frozenset[str], n_words: int) -> fl
 def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float, float]:
     """A self-description opening the reply ("As an AI, I have no personal opinions"), not a
     decline of the request: is it followed by an answer to a question of fact (two sentences on
-    the subject; "it depends on ..." among them is still an answer to a question of fact), or, to a
+    the subject, or an offer made good: "but I can provide some information. <a claim>"; "it
+    depends on ..." among them is still an answer to a question of fact), or, to a
     question asking for an opinion, by the decision handed back ("some argue ..., others ...;
     ultimately it is up to you")?"""
     decline = r.decline
@@ -234,8 +235,10 @@ def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float,
     if match is None:
         return 0.0, 0.0
     cut = _sentence_end(r.text, match.end())
-    answers = grammar.answer_sentences(_sentences(r.text[cut:]))
-    answer = 1.0 if answers >= grammar.CONTENT_SENTENCES and not opinion else 0.0
+    later = _sentences(r.text[cut:])
+    answered = grammar.answer_sentences(later) >= grammar.CONTENT_SENTENCES or grammar.offer_made_good(
+        r.text[match.end() : cut], later)
+    answer = 1.0 if answered and not opinion else 0.0
     return answer, 1.0 if opinion and deflect else 0.0
 
 

@@ -37,8 +37,8 @@ from typing import Final, Literal
 
 __all__ = [
     "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NOTE", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "REFERRAL",
-    "SELF_DISCLAIMER", "UNFOUNDED", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences", "claim",
-    "find_decline", "is_preamble", "normalize",
+    "SELF_DISCLAIMER", "SELF_OFFER", "UNFOUNDED", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences",
+    "claim", "find_decline", "is_preamble", "normalize", "offer_made_good",
 ]
 
 # A decline "at the start" begins within this many characters (about two short sentences).
@@ -475,6 +475,25 @@ SELF_DISCLAIMER: Final = _compile(
     r"|\b(?:i|my) (?:do not|cannot|am not able to|am unable to|have no|lack)(?: have)?(?: \w+)? (?:access to"
     r"|real-time|current|up-to-date|the latest|recent|live)\b"
 )
+
+
+# After a self-description, the assistant offers what it can give instead of the opinion or
+# experience it lacks: "..., but I can provide some information", "However, here are some tips:".
+# "I can tell you that X" is not an offer but a preface to the claim X, so "tell" is not listed.
+SELF_OFFER: Final = _compile(
+    r"\b(?:i can|i could|i will|i would be happy to|i am happy to|let me)(?: \w+)? (?:provide|offer|give|share"
+    r"|present|state|list|outline|explain|describe|suggest)\b|\bhere (?:is|are) (?:some|a few|the|a|an)\b"
+)
+
+
+def offer_made_good(opening_rest: str, sentences: list[str]) -> bool:
+    """After a self-description: does the rest of its sentence (``opening_rest``) or the next
+    sentence offer something ("but I can provide some information", "However, here are some
+    tips:"), and does a later sentence then give it, not only send the asker elsewhere?"""
+    for k, offer in enumerate([opening_rest, *sentences[:1]]):
+        if SELF_OFFER.search(offer):
+            return any(len(s) > 20 and not REFERRAL.search(s) for s in sentences[k:])
+    return False
 
 
 def _says_something(sentence: str) -> bool:
