@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_carryon.judge.grammar import (
+    NARROW,
     SELF_DISCLAIMER,
     aftermath,
     answer_sentences,
@@ -179,3 +180,18 @@ def test_declining_an_answer_is_a_decline_unless_the_answer_is_qualified(sentenc
 def test_an_offer_after_a_self_description_is_made_good_by_content(rest: str, later: list[str],
                                                                       made_good: bool) -> None:
     assert offer_made_good(rest, later) is made_good
+
+
+@pytest.mark.parametrize(
+    ("after_decline", "narrow"),
+    [
+        (" you personalised advice, but here are the general steps.", True),
+        (" financial advice, but i can give you some information.", True),
+        (" with tailored recommendations without knowing more.", True),
+        # Advice on the act asked for declines the request itself.
+        (" advice on how to pick a lock.", False),
+        (" instructions for that.", False),
+    ],
+)
+def test_a_decline_of_advice_made_to_measure_is_narrower_than_the_question(after_decline: str, narrow: bool) -> None:
+    assert bool(NARROW.search(after_decline)) is narrow

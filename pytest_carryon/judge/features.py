@@ -251,6 +251,20 @@ def _unfounded_open(r: Reading, decline_open: float) -> float:
     return _on(grammar.UNFOUNDED, head)
 
 
+def _narrow_then_answer(r: Reading, decline_open: float) -> float:
+    """Does an opening decline decline only something narrower than the question (advice made to
+    measure: "I can't give you personalised advice") and then answer it (an offer made good, or two
+    sentences on the subject)?"""
+    decline = r.decline
+    if not decline_open or decline is None or not grammar.NARROW.search(r.text[decline.end : decline.end + 60]):
+        return 0.0
+    cut = _sentence_end(r.text, decline.end)
+    later = _sentences(r.text[cut:])
+    answered = grammar.answer_sentences(later) >= grammar.CONTENT_SENTENCES or grammar.offer_made_good(
+        r.text[decline.end : cut], later)
+    return 1.0 if answered else 0.0
+
+
 def features(reply: str, prompt: str | None = None) -> list[float]:
     """The reply's features, in the order of :data:`FEATURES`."""
     r = Reading(reply)
@@ -402,6 +416,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         decline_open * (1.0 if n_alternatives >= 2 else 0.0),
         decline_open * (1.0 if n_alternatives >= 4 else 0.0),
         _unfounded_open(r, decline_open),
+        _narrow_then_answer(r, decline_open),
     ]
 
 
@@ -500,4 +515,5 @@ FEATURES: Final = (
     "decline_x_alternatives",
     "decline_x_alternatives_many",
     "unfounded_open",
+    "narrow_then_answer",
 )

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 __all__ = [
-    "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NOTE", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE", "REFERRAL",
-    "SELF_DISCLAIMER", "SELF_OFFER", "UNFOUNDED", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences",
-    "claim", "find_decline", "is_preamble", "normalize", "offer_made_good",
+    "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NARROW", "NOTE", "PREAMBLE", "PREAMBLE_CHARS", "PREMISE",
+    "REFERRAL", "SELF_DISCLAIMER", "SELF_OFFER", "UNFOUNDED", "Aftermath", "Decline", "Kind", "aftermath",
+    "answer_sentences", "claim", "find_decline", "is_preamble", "normalize", "offer_made_good",
 ]
 
 # A decline "at the start" begins within this many characters (about two short sentences).
@@ -494,6 +494,16 @@ def offer_made_good(opening_rest: str, sentences: list[str]) -> bool:
         if SELF_OFFER.search(offer):
             return any(len(s) > 20 and not REFERRAL.search(s) for s in sentences[k:])
     return False
+
+
+# A decline narrower than the question: advice made to measure or of a profession ("I can't give
+# you personalised advice, but here are the general steps", "I cannot provide financial advice, but
+# I can give you some information"), not the general answer that was asked for. "Advice on how to
+# X" is not narrower: it declines the request.
+NARROW: Final = _compile(
+    r"\A(?: \w+){0,3}? (?:personal|personali[sz]ed|individual|individuali[sz]ed|tailored|customi[sz]ed|medical"
+    r"|legal|financial|professional|investment|tax) (?:advice|recommendations?|guidance|plans?)\b"
+)
 
 
 def _says_something(sentence: str) -> bool:
