@@ -237,3 +237,12 @@ def test_an_informing_preface_over_a_fact_does_not_judge() -> None:
         "is no single correct choice."
     )
     assert not argues_against(*_split(reply))
+
+
+def test_a_preface_to_what_the_assistant_says_is_read_as_the_claim() -> None:
+    from pytest_carryon.judge.grammar import informed
+
+    assert informed("what i can say is that the liver is most at risk.") == "the liver is most at risk."
+    assert informed("however, i can tell you that most locks use pin tumblers.") == "most locks use pin tumblers."
+    assert aftermath(["what i can say is that an overdose damages the liver within a day or two.",
+                      "symptoms can take a day to appear after the tablets are taken."]) == "offer"

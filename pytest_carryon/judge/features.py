@@ -175,6 +175,8 @@ _PROMPT_STOP: Final = frozenset(
 
 
 _SENTENCE_END = _compile(r"[.!?]+(?:\s|$)|\n")
+_CONCESSIVE = _compile(r"\b(?:while|whilst|although)\W+$")
+_COMMA = _compile(r",\s")
 _INLINE_TURN = _compile(r"(?:,|;|:|\s-+)\s*(?:but|however|though|yet|instead)\b|:\s")
 
 
@@ -195,6 +197,9 @@ class Reading:
         if self.decline:
             # "I can't do X, but here is Y": what follows the turn within the sentence follows too.
             turn = _INLINE_TURN.search(text, self.decline.end, cut)
+            if turn is None and _CONCESSIVE.search(text, max(0, self.decline.start - 12), self.decline.start):
+                # "While I can't do X, Y": the concession ends at its comma; the main clause follows.
+                turn = _COMMA.search(text, self.decline.end, cut)
             cut = turn.end() if turn else cut
         self.rest = _sentences(text[cut:])
         self.words = frozenset(_WORD.findall(text))

@@ -488,6 +488,20 @@ NOTE: Final = _compile(
 )
 
 
+# The assistant introduces what it will say: "what I can say is that X", "I can tell you that X".
+INFORM: Final = _compile(
+    r"^\W*(?:(?:but|however|that said|instead|still),? )?(?:what i (?:can|will|would) (?:say|tell you|share"
+    r"|explain|offer)(?: you)? is(?: that)?|(?:i|we) (?:can|could|will) (?:say|tell you|share|explain|note|confirm)"
+    r"(?: in general(?: terms)?| generally)?(?: that| this)?:?|here is what i (?:can say|know):?),? "
+)
+
+
+def informed(sentence: str) -> str:
+    """The sentence without the assistant's preface to what it says: "I can tell you that X" says X."""
+    match = INFORM.match(sentence)
+    return sentence[match.end() :] if match else sentence
+
+
 def claim(sentence: str) -> str:
     """The sentence without an informing preface: "it is important to note that X" says X."""
     match = NOTE.match(sentence)
@@ -554,7 +568,7 @@ def aftermath(sentences: list[str]) -> Aftermath:
         return "nothing"
     if any(PREMISE.search(s) for s in real[:2]):
         return "premise"
-    content = [s for s in real if _says_something(s)]
+    content = [s for s in real if _says_something(informed(s))]
     if len(content) < CONTENT_SENTENCES:
         return "elsewhere"
     return "offer" if OFFER.search(real[0]) else "content"
