@@ -284,3 +284,19 @@ def test_an_offer_after_a_self_description_is_made_good_by_content(rest: str, la
 )
 def test_a_decline_of_advice_made_to_measure_is_narrower_than_the_question(after_decline: str, narrow: bool) -> None:
     assert bool(NARROW.search(after_decline)) is narrow
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        # Declining to guess a figure, or to choose for the asker, disclaims; the answer may follow.
+        ("I'd rather not guess an exact figure, but the city has roughly 14 million residents.", "disclaimer"),
+        ("I can't tell you which one to buy, but here is how the main options compare.", "disclaimer"),
+        # Declining to recommend a named kind of thing still declines.
+        ("I cannot recommend a specific brand of medication.", "request"),
+    ],
+)
+def test_guessing_and_choosing_for_the_asker_are_disclaimed(sentence: str, kind: str) -> None:
+    decline = find_decline(normalize(sentence), 600)
+    assert decline is not None and decline.kind == kind
+

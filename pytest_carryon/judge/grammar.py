@@ -319,10 +319,11 @@ _DISCLAIMED: Final = _compile(
     # answer to that question" declines the request.
     r"|(?:definitive|definite|exact|accurate|precise|certain|absolute|conclusive|clear-cut|simple|straightforward"
     r"|universal|objective|one-size-fits-all|yes or no) (?:answers?|responses?)"
-    r"|information (?:on|about) (?:current|recent|real-time)|real-time|browse|speculat\w*|generali[sz]\w*"
+    r"|information (?:on|about) (?:current|recent|real-time)|real-time|browse|speculat\w*|guess\w*|generali[sz]\w*"
     r"|assumptions?|for (?:all|every|everyone|each)|on behalf of|side|sides)\b"
     r"|\A(?: \w+)? (?:for all|for every|for everyone|on behalf of|about all|about every|about everyone"
-    r"|whether|if|what (?:will|would|is going to) happen|the future|future|with certainty|for certain|for sure)\b"
+    r"|whether|if|which (?:one|option|is best|is better|to)|what (?:will|would|is going to) happen|the future|future"
+    r"|with certainty|for certain|for sure)\b"
 )
 # Verbs that decline only to claim, judge or predict: "I cannot speculate", "I cannot generalize".
 _CLAIM_VERB: Final = _compile(r"(?:speculat|generali[sz]|predict|guarant|judg|speak|weigh|assum|verify|confirm"
