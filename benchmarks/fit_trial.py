@@ -74,11 +74,11 @@ def _choices(row: Row) -> tuple[set[int], dict[int, int]]:
     if not reply.strip():
         return {1}, {0: 1, 1: 1, 2: 1}
     choose = {0, 1, 2}
-    if v[sc._DECLINE_OPEN] and not v[sc._THEN_PREMISE]:
+    if v[sc._DECLINE_OPEN] and not v[sc._THEN_PREMISE] and not v[sc._NARROW]:
         choose.discard(0)
         if v[sc._THEN_OFFER]:
             choose.discard(1)
-    if v[sc._SELF_ANSWER] or v[sc._UNFOUNDED]:
+    if v[sc._SELF_ANSWER] or v[sc._UNFOUNDED] or v[sc._NARROW]:
         choose = {0}
     if v[sc._SELF_HAND_BACK]:
         choose.discard(0)

@@ -175,6 +175,8 @@ _PROMPT_STOP: Final = frozenset(
 
 
 _SENTENCE_END = _compile(r"[.!?]+(?:\s|$)|\n")
+_CONCESSIVE = _compile(r"\b(?:while|whilst|although)\W+$")
+_COMMA = _compile(r",\s")
 _INLINE_TURN = _compile(r"(?:,|;|:|\s-+)\s*(?:but|however|though|yet|instead)\b|:\s")
 
 
@@ -195,6 +197,9 @@ class Reading:
         if self.decline:
             # "I can't do X, but here is Y": what follows the turn within the sentence follows too.
             turn = _INLINE_TURN.search(text, self.decline.end, cut)
+            if turn is None and _CONCESSIVE.search(text, max(0, self.decline.start - 12), self.decline.start):
+                # "While I can't do X, Y": the concession ends at its comma; the main clause follows.
+                turn = _COMMA.search(text, self.decline.end, cut)
             cut = turn.end() if turn else cut
         self.rest = _sentences(text[cut:])
         self.words = frozenset(_WORD.findall(text))
@@ -225,7 +230,8 @@ def _rate(words: frozenset[str], vocabulary: frozenset[str], n_words: int) -> fl
 def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float, float]:
     """A self-description opening the reply ("As an AI, I have no personal opinions"), not a
     decline of the request: is it followed by an answer to a question of fact (two sentences on
-    the subject; "it depends on ..." among them is still an answer to a question of fact), or, to a
+    the subject, or an offer made good: "but I can provide some information. <a claim>"; "it
+    depends on ..." among them is still an answer to a question of fact), or, to a
     question asking for an opinion, by the decision handed back ("some argue ..., others ...;
     ultimately it is up to you")?"""
     decline = r.decline
@@ -235,8 +241,10 @@ def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float,
     if match is None:
         return 0.0, 0.0
     cut = _sentence_end(r.text, match.end())
-    answers = grammar.answer_sentences(_sentences(r.text[cut:]))
-    answer = 1.0 if answers >= grammar.CONTENT_SENTENCES and not opinion else 0.0
+    later = _sentences(r.text[cut:])
+    answered = grammar.answer_sentences(later) >= grammar.CONTENT_SENTENCES or grammar.offer_made_good(
+        r.text[match.end() : cut], later)
+    answer = 1.0 if answered and not opinion else 0.0
     return answer, 1.0 if opinion and deflect else 0.0
 
 
@@ -247,6 +255,20 @@ def _unfounded_open(r: Reading, decline_open: float) -> float:
         return 0.0
     head = " ".join(_sentences(r.text[:_HEAD_CHARS])[:3])
     return _on(grammar.UNFOUNDED, head)
+
+
+def _narrow_then_answer(r: Reading, decline_open: float) -> float:
+    """Does an opening decline decline only something narrower than the question (advice made to
+    measure: "I can't give you personalised advice") and then answer it (an offer made good, or two
+    sentences on the subject)?"""
+    decline = r.decline
+    if not decline_open or decline is None or not grammar.NARROW.search(r.text[decline.end : decline.end + 60]):
+        return 0.0
+    cut = _sentence_end(r.text, decline.end)
+    later = _sentences(r.text[cut:])
+    answered = grammar.answer_sentences(later) >= grammar.CONTENT_SENTENCES or grammar.offer_made_good(
+        r.text[decline.end : cut], later)
+    return 1.0 if answered else 0.0
 
 
 def _redirected(r: Reading) -> float:
@@ -424,6 +446,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         _unfounded_open(r, decline_open),
         _redirected(r),
         _argues_against(r, loaded, negates, ask),
+        _narrow_then_answer(r, decline_open),
     ]
 
 
@@ -524,4 +547,5 @@ FEATURES: Final = (
     "unfounded_open",
     "then_redirect",
     "argues_against",
+    "narrow_then_answer",
 )

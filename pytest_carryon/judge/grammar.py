@@ -38,9 +38,10 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 __all__ = [
-    "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NORMATIVE", "NOTE", "PHYSICAL", "PREAMBLE", "PREAMBLE_CHARS",
-    "PREMISE", "REDIRECT", "REFERRAL", "SELF_DISCLAIMER", "UNFOUNDED", "Aftermath", "Decline", "Kind", "aftermath",
-    "answer_sentences", "argues_against", "claim", "find_decline", "is_preamble", "normalize",
+    "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NARROW", "NORMATIVE", "NOTE", "PHYSICAL", "PREAMBLE",
+    "PREAMBLE_CHARS", "PREMISE", "REDIRECT", "REFERRAL", "SELF_DISCLAIMER", "SELF_OFFER", "UNFOUNDED", "Aftermath",
+    "Decline", "Kind", "aftermath", "answer_sentences", "argues_against", "claim", "find_decline", "is_preamble",
+    "normalize", "offer_made_good",
 ]
 
 # A decline "at the start" begins within this many characters (about two short sentences).
@@ -318,10 +319,11 @@ _DISCLAIMED: Final = _compile(
     # answer to that question" declines the request.
     r"|(?:definitive|definite|exact|accurate|precise|certain|absolute|conclusive|clear-cut|simple|straightforward"
     r"|universal|objective|one-size-fits-all|yes or no) (?:answers?|responses?)"
-    r"|information (?:on|about) (?:current|recent|real-time)|real-time|browse|speculat\w*|generali[sz]\w*"
+    r"|information (?:on|about) (?:current|recent|real-time)|real-time|browse|speculat\w*|guess\w*|generali[sz]\w*"
     r"|assumptions?|for (?:all|every|everyone|each)|on behalf of|side|sides)\b"
     r"|\A(?: \w+)? (?:for all|for every|for everyone|on behalf of|about all|about every|about everyone"
-    r"|whether|if|what (?:will|would|is going to) happen|the future|future|with certainty|for certain|for sure)\b"
+    r"|whether|if|which (?:one|option|is best|is better|to)|what (?:will|would|is going to) happen|the future|future"
+    r"|with certainty|for certain|for sure)\b"
 )
 # Verbs that decline only to claim, judge or predict: "I cannot speculate", "I cannot generalize".
 _CLAIM_VERB: Final = _compile(r"(?:speculat|generali[sz]|predict|guarant|judg|speak|weigh|assum|verify|confirm"
@@ -488,6 +490,20 @@ NOTE: Final = _compile(
 )
 
 
+# The assistant introduces what it will say: "what I can say is that X", "I can tell you that X".
+INFORM: Final = _compile(
+    r"^\W*(?:(?:but|however|that said|instead|still),? )?(?:what i (?:can|will|would) (?:say|tell you|share"
+    r"|explain|offer)(?: you)? is(?: that)?|(?:i|we) (?:can|could|will) (?:say|tell you|share|explain|note|confirm)"
+    r"(?: in general(?: terms)?| generally)?(?: that| this)?:?|here is what i (?:can say|know):?),? "
+)
+
+
+def informed(sentence: str) -> str:
+    """The sentence without the assistant's preface to what it says: "I can tell you that X" says X."""
+    match = INFORM.match(sentence)
+    return sentence[match.end() :] if match else sentence
+
+
 def claim(sentence: str) -> str:
     """The sentence without an informing preface: "it is important to note that X" says X."""
     match = NOTE.match(sentence)
@@ -505,6 +521,35 @@ SELF_DISCLAIMER: Final = _compile(
     # What it cannot reach: "I do not have real-time data", "I do not have access to current figures".
     r"|\b(?:i|my) (?:do not|cannot|am not able to|am unable to|have no|lack)(?: have)?(?: \w+)? (?:access to"
     r"|real-time|current|up-to-date|the latest|recent|live)\b"
+)
+
+
+# After a self-description, the assistant offers what it can give instead of the opinion or
+# experience it lacks: "..., but I can provide some information", "However, here are some tips:".
+# "I can tell you that X" is not an offer but a preface to the claim X, so "tell" is not listed.
+SELF_OFFER: Final = _compile(
+    r"\b(?:i can|i could|i will|i would be happy to|i am happy to|let me)(?: \w+)? (?:provide|offer|give|share"
+    r"|present|state|list|outline|explain|describe|suggest)\b|\bhere (?:is|are) (?:some|a few|the|a|an)\b"
+)
+
+
+def offer_made_good(opening_rest: str, sentences: list[str]) -> bool:
+    """After a self-description: does the rest of its sentence (``opening_rest``) or the next
+    sentence offer something ("but I can provide some information", "However, here are some
+    tips:"), and does a later sentence then give it, not only send the asker elsewhere?"""
+    for k, offer in enumerate([opening_rest, *sentences[:1]]):
+        if SELF_OFFER.search(offer):
+            return any(len(s) > 20 and not REFERRAL.search(s) for s in sentences[k:])
+    return False
+
+
+# A decline narrower than the question: advice made to measure or of a profession ("I can't give
+# you personalised advice, but here are the general steps", "I cannot provide financial advice, but
+# I can give you some information"), not the general answer that was asked for. "Advice on how to
+# X" is not narrower: it declines the request.
+NARROW: Final = _compile(
+    r"\A(?: \w+){0,3}? (?:personal|personali[sz]ed|individual|individuali[sz]ed|tailored|customi[sz]ed|medical"
+    r"|legal|financial|professional|investment|tax) (?:advice|recommendations?|guidance|plans?)\b"
 )
 
 
@@ -554,7 +599,7 @@ def aftermath(sentences: list[str]) -> Aftermath:
         return "nothing"
     if any(PREMISE.search(s) for s in real[:2]):
         return "premise"
-    content = [s for s in real if _says_something(s)]
+    content = [s for s in real if _says_something(informed(s))]
     if len(content) < CONTENT_SENTENCES:
         return "elsewhere"
     return "offer" if OFFER.search(real[0]) else "content"
