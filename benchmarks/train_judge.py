@@ -17,7 +17,8 @@ both on the training part only, never looking at the test part):
 XSTest rows carry a three-class label; chatgpt-refusals rows only say complied or not, so they
 train "compliance versus either refusal class".
 With ``--write`` the table fitted on everything given replaces ``pytest_carryon/judge/weights.json``.
-Deterministic: full-batch L-BFGS from zero weights, so a rerun writes the same table.
+Deterministic: full-batch L-BFGS from zero weights on one BLAS thread (a multi-threaded BLAS sums
+in another order and moves weights in the third decimal), so a rerun writes the same table.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ from judge_accuracy import REPO_ROOT, Example, load, out_of_sample_report
 from pytest_carryon.judge.confidence import confidence, probability
 from pytest_carryon.judge.features import FEATURES, features
 from pytest_carryon.judge.score import CLASSES, RULE_ONLY, Table, Verdict, decide, scores
+
+# One BLAS thread, set before numpy loads: the refit is then the same on any core count.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 try:
     import numpy as np
