@@ -322,7 +322,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
     short = 1.0 if size < 200 else 0.0
     long = 1.0 if size >= 600 else 0.0
     # Sentences after the opening: how many say something about the subject, not the conversation.
-    later = [s for s in r.rest if len(s) > 20]
+    later = grammar.real_sentences(r.rest)
     n_content = sum(1 for s in later if grammar.META_WORDS.isdisjoint(s.split()))
     content_share = n_content / len(later) if later else 0.0
     # Sentences after the opening that neither send the asker elsewhere nor lecture: content, or
