@@ -24,7 +24,7 @@ import numpy as np
 from judge_accuracy import load, out_of_sample_report
 from judge_split import figures, parts, report
 from scipy.optimize import minimize
-from train_judge import CLASS_WEIGHT, L2, Prediction, Row, make_row, protocols
+from train_judge import CLASS_WEIGHT, L2, Prediction, Row, allowed_loss, centred, make_row, probabilities, protocols
 
 from pytest_carryon.judge import score as sc
 from pytest_carryon.judge.confidence import probability
@@ -97,11 +97,6 @@ def row_weights(idx: list[int], partial: float = CLASS_WEIGHT["partial"], chatgp
     return np.array([chatgpt if D.gold[i] is None else partial if D.gold[i] == "partial" else 1.0 for i in idx])
 
 
-def _finish(w: np.ndarray) -> np.ndarray:
-    w = w - w.mean(axis=1, keepdims=True)
-    return np.round(w, 3) + 0.0
-
-
 def fit_table(idx: list[int], l2: float = L2, weight: np.ndarray | None = None, target: np.ndarray | None = None,
               norm: np.ndarray | None = None, penalty: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
               xfit: np.ndarray | None = None) -> np.ndarray:
@@ -117,27 +112,22 @@ def fit_table(idx: list[int], l2: float = L2, weight: np.ndarray | None = None, 
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         w = theta.reshape(n_feat, 3)
-        z = x @ w
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        ma = (p * a).sum(axis=1)
-        if norm is None:  # train_judge.fit_weights' loss, term for term (so "shipped" is the shipped fit)
-            value = -(wt * np.log(ma + 1e-12)).sum() + 0.5 * l2 * (w[1:] ** 2).sum()
-            g = p - p * a / ma[:, None]
+        if b is None:  # train_judge's own loss (so "shipped" is the shipped fit)
+            value, grad = allowed_loss(w, x, a, wt, l2)
         else:
-            mb = (p * b).sum(axis=1)
+            p = probabilities(x, w)
+            ma, mb = (p * a).sum(axis=1), (p * b).sum(axis=1)
             value = -(wt * (np.log(ma + 1e-12) - np.log(mb + 1e-12))).sum() + 0.5 * l2 * (w[1:] ** 2).sum()
             g = p * b / mb[:, None] - p * a / ma[:, None]
-        grad = x.T @ (g * wt[:, None])
-        grad[1:] += l2 * w[1:]
+            grad = x.T @ (g * wt[:, None])
+            grad[1:] += l2 * w[1:]
         if penalty is not None:
             pv, pg = penalty(w)
             value, grad = value + pv, grad + pg
         return float(value), grad.ravel()
 
     result = minimize(loss, np.zeros(n_feat * 3), jac=True, method="L-BFGS-B", options={"maxiter": 5000})
-    return _finish(result.x.reshape(n_feat, 3))
+    return centred(result.x.reshape(n_feat, 3))
 
 
 def fit_binary(idx: list[int], y: np.ndarray, wt: np.ndarray, l2: float = L2) -> np.ndarray:
@@ -164,20 +154,13 @@ def fit_l1(idx: list[int], l1: float, l2: float = L2) -> np.ndarray:
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         w = (theta[:n] - theta[n:]).reshape(n_feat, 3)
-        z = x @ w
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        mass = (p * a).sum(axis=1)
-        value = (-(wt * np.log(mass + 1e-12)).sum() + 0.5 * l2 * (w[1:] ** 2).sum()
-                 + l1 * float((mask * (theta[:n] + theta[n:]).reshape(n_feat, 3)).sum()))
-        grad = x.T @ ((p - p * a / mass[:, None]) * wt[:, None])
-        grad[1:] += l2 * w[1:]
-        return float(value), np.concatenate([(grad + l1 * mask).ravel(), (-grad + l1 * mask).ravel()])
+        value, grad = allowed_loss(w, x, a, wt, l2)
+        value += l1 * float((mask * (theta[:n] + theta[n:]).reshape(n_feat, 3)).sum())
+        return value, np.concatenate([(grad + l1 * mask).ravel(), (-grad + l1 * mask).ravel()])
 
     result = minimize(loss, np.zeros(2 * n), jac=True, method="L-BFGS-B", bounds=[(0, None)] * (2 * n),
                       options={"maxiter": 5000})
-    return _finish((result.x[:n] - result.x[n:]).reshape(n_feat, 3))
+    return centred((result.x[:n] - result.x[n:]).reshape(n_feat, 3))
 
 
 def pull(lam: float, kind: str) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
@@ -227,7 +210,7 @@ def hierarchical(idx: list[int]) -> np.ndarray:
     d = np.zeros_like(a)
     if declined:
         d = fit_binary(declined, np.array([float(D.gold[i] == "partial") for i in declined]), row_weights(declined))
-    return _finish(np.stack([np.zeros_like(a), a, a + d], axis=1))
+    return centred(np.stack([np.zeros_like(a), a, a + d], axis=1))
 
 
 # ---- inner cross-validation ----
@@ -356,7 +339,7 @@ def selecting(configs: dict[str, Fitter], worst: bool = False,
 
 
 def bagged(idx: list[int]) -> np.ndarray:
-    return _finish(np.mean([fit_table(train) for train, _ in inner_folds(idx)], axis=0))
+    return centred(np.mean([fit_table(train) for train, _ in inner_folds(idx)], axis=0))
 
 
 def stable(idx: list[int]) -> np.ndarray:

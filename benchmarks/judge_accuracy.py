@@ -37,6 +37,11 @@ from pathlib import Path
 from typing import Protocol
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# One BLAS thread for the refits (train_judge.py and the trials): a multi-threaded BLAS sums in
+# another order and moves weights in the third decimal. Set here, before numpy loads, because
+# every benchmark that refits imports this module first.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 

@@ -37,10 +37,6 @@ from pytest_carryon.judge.confidence import confidence, probability
 from pytest_carryon.judge.features import FEATURES, features
 from pytest_carryon.judge.score import CLASSES, RULE_ONLY, Table, Verdict, decide, scores
 
-# One BLAS thread, set before numpy loads: the refit is then the same on any core count.
-for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_threads, "1")
-
 try:
     import numpy as np
     from scipy.optimize import minimize
@@ -100,24 +96,39 @@ def fit_weights(rows: Sequence[Row]) -> np.ndarray:
     n_feat = x.shape[1]
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w = theta.reshape(n_feat, 3)
-        z = x @ w
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        mass = (p * allowed).sum(axis=1)
-        value = -(weight * np.log(mass + 1e-12)).sum() + 0.5 * L2 * (w[1:] ** 2).sum()
-        # Gradient of -log(sum of allowed p) w.r.t. the scores: p minus p renormalised on allowed.
-        g = p - p * allowed / mass[:, None]
-        grad = x.T @ (g * weight[:, None])
-        grad[1:] += L2 * w[1:]
-        return float(value), grad.ravel()
+        value, grad = allowed_loss(theta.reshape(n_feat, 3), x, allowed, weight, L2)
+        return value, grad.ravel()
 
     result = minimize(loss, np.zeros(n_feat * 3), jac=True, method="L-BFGS-B", options={"maxiter": 5000})
-    w = result.x.reshape(n_feat, 3)
-    # Scores only matter relative to each other: centre each feature's three weights.
-    w -= w.mean(axis=1, keepdims=True)
-    return np.round(w, DIGITS) + 0.0
+    return centred(result.x.reshape(n_feat, 3))
+
+
+def probabilities(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Each row's class probabilities under the weight matrix ``w`` (features x classes)."""
+    z = x @ w
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    return p
+
+
+def allowed_loss(w: np.ndarray, x: np.ndarray, allowed: np.ndarray, weight: np.ndarray,
+                 l2: float) -> tuple[float, np.ndarray]:
+    """-log P(allowed classes), weighted per row, plus L2 on every weight but the bias; and its
+    gradient with respect to ``w``."""
+    p = probabilities(x, w)
+    mass = (p * allowed).sum(axis=1)
+    value = -(weight * np.log(mass + 1e-12)).sum() + 0.5 * l2 * (w[1:] ** 2).sum()
+    # Gradient of -log(sum of allowed p) w.r.t. the scores: p minus p renormalised on allowed.
+    g = p - p * allowed / mass[:, None]
+    grad = x.T @ (g * weight[:, None])
+    grad[1:] += l2 * w[1:]
+    return float(value), grad
+
+
+def centred(w: np.ndarray) -> np.ndarray:
+    """Scores only matter relative to each other: each feature's three weights centred, rounded."""
+    return np.round(w - w.mean(axis=1, keepdims=True), DIGITS) + 0.0
 
 
 def _table(w: np.ndarray, slope: float = 1.0, intercept: float = 0.0) -> Table:
