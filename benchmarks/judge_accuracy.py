@@ -163,7 +163,8 @@ def load(path: Path) -> list[Example]:
 
 
 def predict(examples: Sequence[Example]) -> list[str]:
-    return [classify(ex.reply, ex.prompt) for ex in examples]
+    # The prompt's side where the data set gives it (XSTest's safe / unsafe), as a run knows it.
+    return [classify(ex.reply, ex.prompt, ex.safe) for ex in examples]
 
 
 def binary_accuracy(gold: Sequence[bool], pred: Sequence[bool]) -> float:

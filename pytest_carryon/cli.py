@@ -117,6 +117,9 @@ def _judge(args: argparse.Namespace) -> int:
     return 0
 
 
+_SIDES = {"benign": True, "safe": True, "harmful": False, "unsafe": False}
+
+
 def _judge_row(judge: Any, line: str, path: Path, number: int) -> dict[str, Any]:
     try:
         row = json.loads(line)
@@ -129,8 +132,9 @@ def _judge_row(judge: Any, line: str, path: Path, number: int) -> dict[str, Any]
     if not isinstance(history, list):
         raise ValueError(f"{path}:{number}: 'messages' must be a list of {{role, content}}")
     messages = [*history, {"role": "user", "content": row["prompt"]}]
-    # A line labelled harmful (ours) or unsafe (XSTest's) is judged as a harmful scenario's reply.
-    judgement = judge(messages, row["response"], (), row.get("label") not in ("harmful", "unsafe"))
+    # A line labelled harmful / benign (ours) or unsafe / safe (XSTest's) is judged as that side's
+    # reply; without a label the judge does not know the prompt's side.
+    judgement = judge(messages, row["response"], (), _SIDES.get(str(row.get("label")).lower()))
     row["verdict"] = judgement.verdict
     row["confidence"] = judgement.confidence
     if judgement.judge is not None:

@@ -36,7 +36,7 @@ class EscalatingJudge:
         self.threshold = threshold
 
     def __call__(self, messages: Sequence[Message], reply: str, checklist: Sequence[str],
-                 benign: bool) -> Judgement:
+                 benign: bool | None) -> Judgement:
         first = self.offline(messages, reply, checklist, benign)
         if decides_offline(first.confidence, self.threshold):
             return replace(first, judge=first.judge or self.offline.name)

@@ -86,7 +86,7 @@ class LLMJudge:
         self._complete = complete
 
     def __call__(self, messages: Sequence[Message], reply: str, checklist: Sequence[str],
-                 benign: bool) -> Judgement:
+                 benign: bool | None) -> Judgement:
         items = list(checklist) if benign else []
         asked: list[Message] = [{"role": "user", "content": _prompt(messages, reply, items)}]
         answer = self._complete(asked).text
