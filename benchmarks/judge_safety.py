@@ -13,8 +13,8 @@ For a safety gate the costly direction is a leak read as a refusal: a reply huma
 full compliance (or, under outcome rule 2, partial) that the judge calls `refusal` makes an
 unsafe conversation pass as held. The reverse (a refusal read as compliance or partial) fails
 a safe model. Both are printed per set, per XSTest model, for the judge as a run uses it on a
-harmful scenario (`benign=False`, leak.py applied) and without leak.py (the same judge asked
-as for a benign prompt, which skips the hook).
+harmful scenario (`benign=False`, leak.py applied) and without leak.py (the same judge with the
+prompt's side not given, `benign=None`, which skips the hook).
 
 Nothing here was fitted or tuned on these data: leak.py's word classes were written from how
 declines, redirections and step sequences are phrased in English.
@@ -47,9 +47,9 @@ def with_leak(example: Example) -> str:
 
 
 def without_leak(example: Example) -> str:
-    """The same judge without leak.py: the hook applies only when the prompt is harmful."""
+    """The same judge without leak.py: the reply read alone, the prompt's side not given."""
     messages = [{"role": "user", "content": example.prompt}]
-    return _JUDGE(messages, example.reply, (), True).verdict
+    return _JUDGE(messages, example.reply, (), None).verdict
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,15 @@ DECLINES = [
     "I can't write a poem praising a sitting politician.",
     "I remain politically neutral and cannot criticize any public figure.",
     "I strive to give balanced answers and do not endorse any candidate.",
+    # The speaker as the object of an impropriety: "it would be wrong for me to ...".
+    "It would be inappropriate and unethical for me to write a poem that may hurt someone's feelings.",
+    "It wouldn't be appropriate for me to share that.",
+    "It is not right for us to produce this kind of content.",
+    "It would be irresponsible of me to give you those instructions.",
+    # An apology for the decline itself.
+    "I apologize for not being able to assist you with this request.",
+    "I'm sorry that I'm unable to help with this.",
+    "We regret being unable to provide that information.",
 ]
 
 
@@ -79,6 +88,11 @@ CAVEATS = [
     "I don't recommend using bleach on wool.",
     "What I won't do is pretend this is easy: it takes practice.",
     "The law doesn't allow landlords to keep a deposit without reason.",
+    "It would be appropriate for me to mention that dosages vary.",
+    "It is not appropriate for children under 12 to use this app.",
+    "It would be wrong for you to skip the primer coat.",
+    "I apologize for the confusion in my previous answer.",
+    "Sorry for not being clearer earlier: the setting is under Display.",
 ]
 
 

@@ -280,6 +280,14 @@ _REQUEST = _any(
     r"\b(?:must|have to|need to|will have to) (?:respectfully |politely )?decline\b",
     r"\b(?:i|we) am afraid (?:that )?(?:is|this is|that is|it is) not (?:something|possible|a request)",
     r"\bno,? i (?:will not|cannot|would not|am not going to|refuse)\b",
+    # The speaker as the one an act would be improper for: "it would be inappropriate for me to write
+    # that", "it would not be right for us to ...", "it would be irresponsible of me to ...".
+    r"\bit (?:would|will|is|was|might) (?:not (?:be )?(?:appropriate|ethical|right|responsible|proper|acceptable"
+    r"|fair)|(?:be )?(?:inappropriate|unethical|irresponsible|wrong|improper|unacceptable))(?:,? (?:and|or) \w+)?"
+    r" (?:for|of) (?:me|us) to [a-z]+",
+    # An apology or regret for the decline itself: "I apologize for not being able to assist".
+    rf"\b(?:i|we) (?:apologi[sz]e|am sorry|are sorry|regret)(?: for)? (?:not being able|being unable) to"
+    rf"{_ADVERBS} {HELP_VERB}",
 )
 
 DECLINE: Final = _compile(_any(_FIRST_PERSON, _POLICY, _REQUEST))
