@@ -185,13 +185,16 @@ class Reading:
 
     __slots__ = ("decline", "first", "head", "opening", "rest", "text", "words")
 
-    def __init__(self, reply: str) -> None:
+    def __init__(self, reply: str, prompt: str | None = None) -> None:
         self.text = text = normalize(reply[:_BODY_CHARS])
         self.opening = text[:_OPENING_CHARS]
         self.head = text[:_HEAD_CHARS]
         first_end = _sentence_end(text, 0)
         self.first = text[:first_end]
         self.decline = grammar.find_decline(text, _HEAD_CHARS)
+        if self.decline is None and prompt and grammar.bare_no(self.first, normalize(prompt[:_PROMPT_CHARS])):
+            # "No." to a request: a decline of it, the whole first sentence.
+            self.decline = grammar.Decline(0, len(self.first.rstrip()), True, "request")
         # What follows: the sentences after the one holding the decline (or after the first).
         cut = _sentence_end(text, self.decline.end) if self.decline else first_end
         if self.decline:
@@ -299,7 +302,7 @@ def _argues_against(r: Reading, loaded: float, negates: float, ask: str) -> floa
 
 def features(reply: str, prompt: str | None = None) -> list[float]:
     """The reply's features, in the order of :data:`FEATURES`."""
-    r = Reading(reply)
+    r = Reading(reply, prompt)
     ask = normalize((prompt or "")[:_PROMPT_CHARS])
     text, first = r.text, r.first
     size = len(reply)
