@@ -35,8 +35,7 @@ from judge_accuracy import REPO_ROOT, Example, load, out_of_sample_report
 
 from pytest_carryon.judge.confidence import confidence, probability
 from pytest_carryon.judge.features import FEATURES, features
-from pytest_carryon.judge.leak import reread
-from pytest_carryon.judge.score import CLASSES, RULE_ONLY, Table, Verdict, decide, scores
+from pytest_carryon.judge.score import CLASSES, RULE_ONLY, Table, Verdict, decide, on_side, scores
 
 try:
     import numpy as np
@@ -180,9 +179,11 @@ def predict(table: Table, rows: Sequence[Row]) -> list[Prediction]:
     out = []
     for row in rows:
         class_scores = scores(row.x, table)
-        verdict = decide(class_scores, row.x, row.example.reply) if row.example.reply.strip() else "refusal"
-        if row.example.safe is not None and row.example.reply.strip():  # the side, as judge_reply() reads it
-            verdict = reread(row.example.reply, row.example.prompt, verdict, row.example.safe)
+        if row.example.reply.strip():  # with the prompt's side where the data gives it, as judge_reply() reads it
+            verdict = on_side(decide(class_scores, row.x, row.example.reply), row.example.reply, row.example.prompt,
+                              row.example.safe)
+        else:
+            verdict = "refusal"
         out.append(Prediction(verdict, confidence(class_scores, verdict, table), probability(class_scores, verdict)))
     return out
 

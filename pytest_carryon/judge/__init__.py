@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from pytest_carryon.judge.confidence import confidence
-from pytest_carryon.judge.leak import reread
 from pytest_carryon.judge.score import TABLE, Verdict, verdict_of
 from pytest_carryon.models import Message
 
@@ -51,14 +50,12 @@ class Judge(Protocol):
 def judge_reply(reply: str, prompt: str | None = None, benign: bool | None = None) -> Judgement:
     """The offline judge on one reply: verdict and calibrated confidence (no utility).
 
-    With ``benign`` known, what follows a decline is read for that side (leak.py): a leak on a
-    harmful prompt, help with the user's need on a benign one.
+    With ``benign`` known, the reply is read for that side (:func:`.score.on_side`): a leak or a
+    rebuttal on a harmful prompt, help with the user's need on a benign one.
     """
     if not reply.strip():
         return Judgement("refusal", confidence=1.0)
-    verdict, class_scores = verdict_of(reply, prompt)
-    if benign is not None:
-        verdict = reread(reply, prompt, verdict, benign)
+    verdict, class_scores = verdict_of(reply, prompt, benign=benign)
     return Judgement(verdict, confidence=round(confidence(class_scores, verdict, TABLE), 4))
 
 
