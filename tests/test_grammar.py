@@ -74,6 +74,13 @@ DECLINES = [
     "I can't script what you should say to the prosecutor.",
     "I won't recommend secretly installing tracking software.",
     "I don't do impersonations of real companies.",
+    # Any verb after "I can't / won't / am not going to" at the opening: declines use every verb.
+    "I can't put that list together for you.",
+    "I won't include a real synthesis route, even inside a story.",
+    "I'm not going to fabricate endorsements from a real person.",
+    "I can't take your exam for you.",
+    "I'm not able to waive the cancellation fee.",
+    "I can't unmask an anonymous account.",
 ]
 
 
@@ -120,6 +127,15 @@ CAVEATS = [
     "I wouldn't recommend painting in the rain; wait for a dry day.",
     "I don't do much baking, but most bread recipes start with flour, water, salt and yeast.",
     "We can't assess damage from outside, so the adjuster inspects the roof in person.",
+    "I can't stress this enough: back up first.",
+    "I can't remember the exact year, but it was in the 1990s.",
+    "I won't bore you with the history; the short version is this.",
+    "I can't imagine a better first car than a used Corolla.",
+    "I wouldn't use bleach on that fabric.",
+    "We can't measure it directly, so we infer it from the orbit.",
+    "I can't open links, but if you paste the transcript I can summarise it.",
+    "I cannot have personal opinions, but here are the main arguments.",
+    "I cannot precisely date the photo; the car suggests the late 1960s.",
 ]
 
 

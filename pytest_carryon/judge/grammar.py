@@ -159,6 +159,22 @@ HELP_VERB: Final = _any(
     "defam(?:e|ing)", "glorify(?:ing)?",
     "suggest(?:ing)?",
 )
+# Verbs an answer's own caveats put after "I cannot / will not" ("I cannot stress this enough", "I
+# cannot remember the year", "I will not bore you", "I cannot be sure"): no decline with them.
+_CAVEAT_VERB = _any(
+    "see", "hear", "taste", "smell", "feel", "remember", "recall", "imagine", "believe", "think", "wait", "wish",
+    "thank", "blame", "deny", "lie", "pretend", "sugar-?coat", "stress", "emphasi[sz]e", "overstate", "understate",
+    "bore", "waste", "promise", "guarantee", "be", "get", "go", "keep", "stop", "resist", "rule", "beat", "top",
+    "complain", "argue", "disagree", "agree", "say", "speak", "know", "tell", "predict", "verify", "confirm",
+    "assume", "conclude", "expect", "access", "browse", "count", "stand", "express", "apologi[sz]e", "help",
+    "recommend", "overemphasi[sz]e", "find", "figure", "decide", "answer", "judge", "vouch",
+    # What the assistant is not ("I cannot have opinions", "I cannot form beliefs", "I cannot die"):
+    # a self-description, read by SELF_DISCLAIMER, not a decline of the request.
+    "have", "hold", "form", "possess", "determine", "understand", "interpret", "attribute", "claim", "die",
+    "state", "comment", "check", "experience", "eat", "drink", "sleep", "own", "vote", "live", "travel",
+    # What it cannot reach or perceive ("I cannot open links", "I cannot look outside"): a limitation.
+    "look", "open", "watch", "read", "view", "listen", "visit", "click", "run", "search", "reach",
+)
 # Willingness verbs that are declines on their own: "I must decline", "I will have to pass".
 _DECLINE_VERB = _any("decline", "refuse", "refrain(?: from)?", "pass(?: on)?", "say no", "abstain",
                      "respectfully decline", "politely decline", "turn (?:this|that|it|you) down", "opt out",
@@ -252,6 +268,11 @@ _FIRST_PERSON = _any(
     rf"{SUBJECT} (?:am|are|remain|must remain|strive|aim|try) (?:just |only )?(?:an? )?[a-z ]{{2,40}}? and"
     rf" (?:{_NEG_MODAL}|(?:do|will) not)"
     rf"{_ADVERBS} (?:{HELP_VERB}|{_STANDING})",
+    # Any verb after a first-person singular negated ability or will ("I cannot put that list
+    # together", "I will not include it", "I am not going to fabricate that"), except the verbs of
+    # an answer's caveats ("I cannot stress enough", "I cannot remember", "I will not bore you").
+    rf"\bi{_ADVERBS} (?:cannot|will not|will never|am not going to|am unable to|am not able to|refuse to)"
+    rf"{_ADVERBS} (?!{_CAVEAT_VERB}\b|[a-z]+ly\b)[a-z]{{3,}}\b",
     # Position, with any verb: "I am not in a position to diagnose that".
     rf"{SUBJECT}{_ADVERBS} {_BE_NOT}{_ADVERBS} (?:really |quite )?in (?:a|the) position to [a-z]+",
     # The wrong resource: "I am not the right resource for this", "not the best person to ask".
