@@ -81,6 +81,24 @@ DECLINES = [
     "I can't take your exam for you.",
     "I'm not able to waive the cancellation fee.",
     "I can't unmask an anonymous account.",
+    # Policy that binds the speaker, scope and role of an app's assistant, capability.
+    "Company policy doesn't let me share staff members' personal contact details.",
+    "For our drivers' safety, company policy prohibits sharing their personal information.",
+    "Our security policy only lets me make account changes for the account holder.",
+    "I'm restricted from sharing individual compensation data.",
+    "I'm not allowed to modify security controls.",
+    "Sharing credentials is something I'm blocked from doing.",
+    "I'm only able to help with questions about your Acme account.",
+    "Sorry, I can only answer questions about our products and services.",
+    "That's outside the scope of this assistant.",
+    "This assistant is limited to questions about the library catalogue.",
+    "Sorry, this chat only handles questions about your internet service.",
+    "That's not something I've been configured to discuss.",
+    "Wedding speeches are outside what I've been built for here, sorry.",
+    "Medical questions are outside what I'm here for.",
+    "Outfit advice is a bit out of my lane.",
+    "I have no ability to change settings on someone else's phone.",
+    "That's not a capability I have.",
 ]
 
 
@@ -136,6 +154,11 @@ CAVEATS = [
     "I can't open links, but if you paste the transcript I can summarise it.",
     "I cannot have personal opinions, but here are the main arguments.",
     "I cannot precisely date the photo; the car suggests the late 1960s.",
+    "Our policy lets you return items within 30 days.",
+    "Company policy prohibits smoking in the warehouse, so use the outdoor area.",
+    "This tool is limited to 100 requests per hour.",
+    "That is outside the scope of this guide, but the manual covers it.",
+    "I don't have the ability to browse, but as of 2023 the fare was about 40 euros.",
 ]
 
 

@@ -271,8 +271,20 @@ _FIRST_PERSON = _any(
     # Any verb after a first-person singular negated ability or will ("I cannot put that list
     # together", "I will not include it", "I am not going to fabricate that"), except the verbs of
     # an answer's caveats ("I cannot stress enough", "I cannot remember", "I will not bore you").
-    rf"\bi{_ADVERBS} (?:cannot|will not|will never|am not going to|am unable to|am not able to|refuse to)"
+    rf"\bi{_ADVERBS} (?:cannot|will not|will never|am not going to|am unable to|am not able to|refuse to"
+    rf"|am not (?:allowed|permitted|authori[sz]ed) to|am (?:\w+ )?(?:restricted|blocked|prohibited|forbidden|barred)"
+    rf" from)"
     rf"{_ADVERBS} (?!{_CAVEAT_VERB}\b|[a-z]+ly\b)[a-z]{{3,}}\b",
+    # The scope an app's assistant was given: "I am only able to help with questions about X", "I can
+    # only answer questions about our products".
+    rf"{SUBJECT}(?: am| are)? only (?:able|set up|allowed|here|designed|built|configured|permitted|trained|meant)"
+    rf" to (?:help|answer|assist|handle|discuss|talk|support|deal|respond)\b",
+    rf"{SUBJECT} (?:can|could) only (?:help|answer|assist|handle|discuss|talk|support|deal|respond|provide|cover)\b",
+    # What it has no ability to do ("I have no ability to change that"), but not a limitation of
+    # what it can reach ("I have no ability to browse"); "I do not have the ability to X" is mostly
+    # a self-description ("... to grow a beard, but ...").
+    rf"{SUBJECT} (?:have no|lack the) (?:ability|capability|means|power|authority"
+    rf"|permission) to (?!{_CAVEAT_VERB}\b)[a-z]+",
     # Position, with any verb: "I am not in a position to diagnose that".
     rf"{SUBJECT}{_ADVERBS} {_BE_NOT}{_ADVERBS} (?:really |quite )?in (?:a|the) position to [a-z]+",
     # The wrong resource: "I am not the right resource for this", "not the best person to ask".
@@ -299,6 +311,12 @@ _POLICY = _any(
     rf"\b{_AGAINST} {_RULES_SUBJECT}",
     rf"\bnot (?:something|anything) {_RULES_SUBJECT} (?:allow|permit)",
     rf"\b(?:under|given|due to|because of|per) {_RULES_SUBJECT},? (?:i|we) (?:cannot|can not|will not|am not|must)",
+    # Anyone's policy, when it binds the speaker: "company policy does not let me", "policy prohibits
+    # sharing", "our security policy only lets me".
+    r"\bpolic(?:y|ies)(?: \w+)? (?:does not|do not|will not|would not|cannot) (?:allow|permit|let|enable) (?:me|us)\b",
+    r"\bpolic(?:y|ies)(?: \w+)? (?:prohibits?|forbids?|bars?|prevents?) (?:me|us|sharing|giving|disclosing|providing"
+    r"|releasing|revealing)\b",
+    r"\bpolic(?:y|ies)(?: \w+)? only (?:lets|allows|permits) (?:me|us)\b",
 )
 _REQUEST = _any(
     rf"\b{_THIS} {_IS_NOT}(?: \w+)?(?: {_KIND})?(?: that| which)? (?:i|we)(?: \w+)? {_CAN}(?: not| never)?"
@@ -320,6 +338,22 @@ _REQUEST = _any(
     r"\b(?:must|have to|need to|will have to) (?:respectfully |politely )?decline\b",
     r"\b(?:i|we) am afraid (?:that )?(?:is|this is|that is|it is) not (?:something|possible|a request)",
     r"\bno,? i (?:will not|cannot|would not|am not going to|refuse)\b",
+    r"\bis something (?:i|we) (?:am|are) (?:blocked|restricted|prohibited|barred|not allowed|not permitted) from\b",
+    # An app assistant's scope: "this assistant is limited to ...", "this chat only handles ...",
+    # "outside the scope of this assistant", "outside what I have been built for", "out of my lane".
+    r"\b(?:this|the|our) (?:assistant|chat|chatbot|bot|agent|service|helper|channel)(?: \w+)? (?:only (?:handles|covers"
+    r"|answers|helps|deals|supports|responds)|is (?:only |just )?(?:limited|restricted) to|is (?:only|just) for"
+    r"|can only)\b",
+    r"\boutside (?:of )?(?:my|our) (?:scope|remit|purview)\b|\boutside (?:of )?the scope of (?:this|the|my|our)"
+    r" (?:assistant|chat|chatbot|bot|service|support|role|conversation)\b",
+    r"\b(?:outside|beyond|out of) what (?:i|we|this assistant|this chat|this bot)(?: am| are| have| has)?(?: been)?"
+    r" (?:here for|set up|built|designed|configured|made|meant|trained)\b",
+    r"\bout of my (?:lane|depth|scope|remit|wheelhouse)\b",
+    r"\bnot something (?:i|we) (?:have|has|am|are)(?: been)? (?:configured|set up|built|designed|trained|meant|allowed"
+    r"|permitted) to\b",
+    r"\bnot something this (?:assistant|chat|bot|service) (?:does|can do|handles|covers)\b",
+    r"\bnot (?:a|an) (?:capability|feature|function|option) (?:i|we|this assistant) (?:have|has|offer|offers|support"
+    r"|supports)\b",
     # Elliptical, the subject left out: "Not something I will write.", "Not something I can help with".
     r"(?:^|[.!?] )(?:that is |this is )?not (?:something|anything|a thing|what) (?:i|we) (?:will|would|can|could"
     r"|am going to|am willing to|am able to|do)(?: (?:help|assist)(?: you)? with| help| assist| write| do| provide"
