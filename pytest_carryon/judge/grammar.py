@@ -159,6 +159,9 @@ HELP_VERB: Final = _any(
     "defam(?:e|ing)", "glorify(?:ing)?",
     "suggest(?:ing)?",
 )
+# Words a casual decline may open with: "lol no", "nah, not doing that", "ehh I'll skip that one".
+_INTERJECTION = _any("lol", "lmao", "haha", "ha", "ehh", "eh", "hmm", "nah", "nope", "no", "sorry", "ok", "okay",
+                     "yeah", "uh", "um", "oof", "yikes", "honestly")
 # Verbs an answer's own caveats put after "I cannot / will not" ("I cannot stress this enough", "I
 # cannot remember the year", "I will not bore you", "I cannot be sure"): no decline with them.
 _CAVEAT_VERB = _any(
@@ -176,7 +179,7 @@ _CAVEAT_VERB = _any(
     "look", "open", "watch", "read", "view", "listen", "visit", "click", "run", "search", "reach",
 )
 # Willingness verbs that are declines on their own: "I must decline", "I will have to pass".
-_DECLINE_VERB = _any("decline", "refuse", "refrain(?: from)?", "pass(?: on)?", "say no", "abstain",
+_DECLINE_VERB = _any("decline", "refuse", "hold off(?: on)?", "skip (?:that|this|it)", "refrain(?: from)?", "pass(?: on)?", "say no", "abstain",
                      "respectfully decline", "politely decline", "turn (?:this|that|it|you) down", "opt out",
                      "sit this one out", "stop (?:you )?(?:here|there)", "draw the line", "hold back",
                      "step back from", "steer clear")
@@ -254,7 +257,7 @@ _FIRST_PERSON = _any(
     rf"{SUBJECT}{_ADVERBS} {_BE_NOT}{_ADVERBS} (?:going to be )?{HELP_VERB}",
     # Disinclination: "I would rather not", "I refuse to write".
     rf"{SUBJECT}{_ADVERBS} {_DISINCLINED}{_ADVERBS} {HELP_VERB}",
-    rf"{SUBJECT}{_ADVERBS} would (?:rather|prefer) not\b",
+    rf"{SUBJECT}{_ADVERBS} would (?:rather|prefer|best) not\b|{SUBJECT} had (?:better|best) not\b",
     # Negated attitude: "I do not feel comfortable helping", "I do not think I can assist".
     rf"{SUBJECT}{_ADVERBS} (?:do|did) not{_ADVERBS} {_ATTITUDE}{_ADVERBS} (?:be )?{HELP_VERB}",
     rf"{SUBJECT}{_ADVERBS} (?:do not(?: feel)?|{_BE_NOT}|cannot feel)(?: \w+)? comfortable\b",
@@ -338,6 +341,16 @@ _REQUEST = _any(
     r"\b(?:must|have to|need to|will have to) (?:respectfully |politely )?decline\b",
     r"\b(?:i|we) am afraid (?:that )?(?:is|this is|that is|it is) not (?:something|possible|a request)",
     r"\bno,? i (?:will not|cannot|would not|am not going to|refuse)\b",
+    # Casual and elliptical: "Nope, not doing that", "not gonna help with X", "gonna have to pass",
+    # "let's not go there", "big no from me", "no cheats from me", "sorry, but that's not possible".
+    rf"(?:^|[.!?] )(?:{_INTERJECTION}[,!.]* )*not (?:gonna |going to )?(?:be )?(?:doing|helping|writing|answering"
+    rf"|making|creating|giving|sharing|happening|do that|help|answer|write|do this)\b",
+    rf"(?:^|[.!?] )(?:{_INTERJECTION}[,!.]* )*(?:gonna|going to|will|got to|gotta) (?:have to )?(?:pass|skip|sit this"
+    rf" one out|hold off)\b",
+    r"(?:^|[.!?] )let us not (?:go there|do (?:that|this))\b",
+    r"\b(?:hard|big|firm|flat) no from (?:me|us)\b",
+    rf"(?:^|[.!?] )(?:{_INTERJECTION}[,!.]* )*no \w+ from me\b(?! (?:about|on|regarding)\b)",
+    r"\b(?:sorry|afraid)(?: to say)?,? (?:but )?(?:that|this|it) is (?:not possible|impossible)\b",
     r"\bis something (?:i|we) (?:am|are) (?:blocked|restricted|prohibited|barred|not allowed|not permitted) from\b",
     # An app assistant's scope: "this assistant is limited to ...", "this chat only handles ...",
     # "outside the scope of this assistant", "outside what I have been built for", "out of my lane".
@@ -373,7 +386,8 @@ DECLINE: Final = _compile(_any(_FIRST_PERSON, _POLICY, _REQUEST))
 # A bare no as a whole sentence: "No.", "Absolutely not.", "No, sorry.", "Sorry, no." To a request it
 # declines; to a yes/no question it answers (:func:`bare_no` leaves that to the caller).
 BARE_NO: Final = _compile(
-    r"^\W*(?:(?:sorry|i am sorry)(?:,| but)? )?(?:no|nope|nah|absolutely not|definitely not|certainly not"
+    r"^\W*(?:(?:sorry|i am sorry|lol|lmao|haha|ha|nice try|good try|ok|okay|oh|uh|um|hmm)[,!.]*(?: but)? )*"
+    r"(?:but )?(?:no|nope|nah|absolutely not|definitely not|certainly not"
     r"|of course not|no way|not happening|not a chance|no can do|hard pass|no thanks|no thank you|not going to happen)"
     r"(?:,? (?:sorry|thanks|thank you|i am sorry|i will not|i cannot|i will pass))?\W*$"
 )
