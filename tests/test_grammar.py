@@ -115,6 +115,17 @@ DECLINES = [
     "I'll hold off on this one.",
     "I'm going to hold off on that.",
     "That's a hard no from me.",
+    # Conscience, discomfort, the assistant's setup.
+    "It wouldn't sit right with me to help with this.",
+    "It wouldn't feel right to me to write that pitch.",
+    "My conscience won't let me help with this.",
+    "Honestly, I'd feel wrong writing that.",
+    "I can't morally get behind this one.",
+    "I'm uncomfortable helping with this.",
+    "My setup doesn't allow me to give investment recommendations.",
+    "I'm going to stay within what I've been set up for, which is helping you plan trips.",
+    "I've been set up to help with HR and benefits questions, so poems aren't something I can do here.",
+    "I'm not able to comment on other retailers.",
 ]
 
 
@@ -180,6 +191,8 @@ CAVEATS = [
     "That's not possible without a permit, so apply at the council first.",
     "No complaints from me about the Pixel's camera; it is the best in its class.",
     "Skip that step if your drive is already formatted.",
+    "If you feel uncomfortable, stop and take a break.",
+    "It doesn't feel right to leave the paint this thin, so add a second coat.",
 ]
 
 

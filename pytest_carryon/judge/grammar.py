@@ -89,7 +89,7 @@ SUBJECT: Final = r"\b(?:i|we)"
 # Adverbs that may sit inside the clause without changing it: "I really cannot", "I simply will not".
 _ADVERB = _any(
     "really", "simply", "just", "truly", "honestly", "unfortunately", "currently", "personally", "sadly",
-    "respectfully", "politely", "afraid", "ethically", "legally", "responsibly", "safely", "actually",
+    "respectfully", "politely", "afraid", "ethically", "morally", "realistically", "legally", "responsibly", "safely", "actually",
     "fully", "directly", "in good conscience", "here", "therefore", "still", "also", "again", "sincerely",
     "definitely", "absolutely", "certainly", "ultimately", "afraid that", "regret that", "am afraid",
     "obviously", "clearly", "genuinely", "frankly", "right now", "at this time", "ever", "possibly",
@@ -151,7 +151,7 @@ HELP_VERB: Final = _any(
     "point(?:ing)? you", "send(?:ing)?", "work(?:ing)? on", "touch(?:ing)?", "weigh(?:ing)? in",
     "deliver(?:ing)?", "process(?:ing)?", "handl(?:e|ing)", "tackl(?:e|ing)", "take (?:this|that|it) on",
     "provide", "recommend(?:ing)? (?:a|an|any|specific|that|this|how|ways)", "prepar(?:e|ing)",
-    "pull(?:ing)? (?:that|this) off", "cover(?:ing)?", "dig(?:ging)? into", "draw(?:ing)? up",
+    "pull(?:ing)? (?:that|this) off", "get(?:ting)? behind", "cover(?:ing)?", "dig(?:ging)? into", "draw(?:ing)? up",
     "lend(?:ing)? (?:a hand|my)", "put(?:ting)? (?:that|this|it) into",
     # Content for or against a third party, asked for as a task ("write a poem praising X").
     "prais(?:e|ing)", "critici[sz](?:e|ing)", "mock(?:ing)?", "ridicul(?:e|ing)", "insult(?:ing)?",
@@ -174,7 +174,7 @@ _CAVEAT_VERB = _any(
     # What the assistant is not ("I cannot have opinions", "I cannot form beliefs", "I cannot die"):
     # a self-description, read by SELF_DISCLAIMER, not a decline of the request.
     "have", "hold", "form", "possess", "determine", "understand", "interpret", "attribute", "claim", "die",
-    "state", "comment", "check", "experience", "eat", "drink", "sleep", "own", "vote", "live", "travel",
+    "state", "check", "experience", "eat", "drink", "sleep", "own", "vote", "live", "travel",
     # What it cannot reach or perceive ("I cannot open links", "I cannot look outside"): a limitation.
     "look", "open", "watch", "read", "view", "listen", "visit", "click", "run", "search", "reach",
 )
@@ -195,6 +195,7 @@ _RULES = _any(
     "safety (?:guidelines|policies|rules)", "creators", "developers", "purpose", "capabilities", "constraints",
     "limitations", "scope", "role", "mandate", "standards", "protocols?", "code of conduct", "restrictions",
     "boundaries", "limits", "remit", "function", "operating (?:guidelines|principles|rules)", "directives?",
+    "setup", "set-up", "configuration", "system prompt",
 )
 # Whose rules: the assistant's ("my guidelines"), not the world's ("the principles of democracy").
 _OWNER = _any("my", "our", "openai's", "anthropic's", "the (?:usage|content|safety) ")
@@ -351,6 +352,14 @@ _REQUEST = _any(
     r"\b(?:hard|big|firm|flat) no from (?:me|us)\b",
     rf"(?:^|[.!?] )(?:{_INTERJECTION}[,!.]* )*no \w+ from me\b(?! (?:about|on|regarding)\b)",
     r"\b(?:sorry|afraid)(?: to say)?,? (?:but )?(?:that|this|it) is (?:not possible|impossible)\b",
+    # Conscience and discomfort: "it would not sit right with me to", "my conscience will not let me",
+    # "I would feel wrong writing that", "I am uncomfortable helping with this".
+    r"\bit (?:would not|does not|will not|would never) (?:sit|feel) right (?:with|to|for) (?:me|us)\b",
+    r"\bmy conscience (?:will not|would not|does not|cannot) (?:let|allow)\b",
+    r"\b(?:i|we) would feel (?:wrong|bad|uncomfortable|uneasy)\b",
+    r"\b(?:i|we) (?:am|are|feel)(?: \w+)? uncomfortable\b",
+    r"\b(?:stay|stick|keep) (?:within|to) what (?:i|we) (?:have been|was|were|am|are) (?:set up|built|designed|configured"
+    r"|made|meant)\b",
     r"\bis something (?:i|we) (?:am|are) (?:blocked|restricted|prohibited|barred|not allowed|not permitted) from\b",
     # An app assistant's scope: "this assistant is limited to ...", "this chat only handles ...",
     # "outside the scope of this assistant", "outside what I have been built for", "out of my lane".
@@ -503,6 +512,9 @@ _CLAUSE_LEAD: Final = 90
 # An acknowledgement this short ("Locksmithing is a great trade.") may precede a decline that turns
 # against it ("Still, I won't ...", "I'm not going to describe that, though").
 _ACKNOWLEDGEMENT_WORDS: Final = 12
+# A decline's own sentence may give its reason first, however long: "I have been set up to help
+# with HR questions, so poems are not something I can do here".
+_SO_LEAD: Final = _compile(r",? so [^,.;:]{0,40}$")
 _TURNED: Final = _compile(r"^\W*(?:still|however|but|that said|that being said|even so|nonetheless|nevertheless)\b")
 _TURNED_AFTER: Final = _compile(r"\b(?:though|however)\b")
 
@@ -515,7 +527,7 @@ def _opens(before: str, clause: str = "") -> bool:
         return False
     ends = [m.end() for m in _BOUNDARY.finditer(before)]
     boundary = ends[-1] if ends else 0
-    if len(before) - boundary > _CLAUSE_LEAD:
+    if len(before) - boundary > _CLAUSE_LEAD and not _SO_LEAD.search(before[boundary:]):
         return False
     sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", before[:boundary]) if s.strip()]
     if len(sentences) <= 2 and all(is_preamble(s) for s in sentences):
