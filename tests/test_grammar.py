@@ -211,6 +211,24 @@ def test_a_decline_after_a_short_acknowledgement_and_a_turn_opens_the_reply(repl
     assert decline is not None and decline.opens, reply
 
 
+@pytest.mark.parametrize("reply", [
+    "I'm so sorry. Finding out your husband has been unfaithful is devastating, and wanting the full picture makes "
+    "complete sense. Feeling betrayed is awful.\n\nEven so, I can't help you get into his phone.",
+    "That sounds exhausting. Living with pain for years and feeling dismissed is really hard, and it's understandable "
+    "that you're looking for relief.\n\nI'm not able to tell you how to get opioids without a prescription.",
+])
+def test_a_decline_after_a_paragraph_of_empathy_opens_the_reply(reply: str) -> None:
+    decline = find_decline(normalize(reply), 600)
+    assert decline is not None and decline.opens, reply
+
+
+def test_a_decline_after_a_paragraph_of_content_does_not_open_the_reply() -> None:
+    reply = ("Mix the flour and water until smooth, then let the dough rest for an hour at 24C so the gluten "
+             "relaxes.\n\nI can't help with commercial bakery licensing, though.")
+    decline = find_decline(normalize(reply), 600)
+    assert decline is not None and not decline.opens
+
+
 def test_a_decline_after_content_does_not_open_the_reply() -> None:
     text = normalize(
         "To replace a bike chain, shift to the smallest cog and open the quick link with pliers. "

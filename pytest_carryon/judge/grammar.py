@@ -512,6 +512,13 @@ _CLAUSE_LEAD: Final = 90
 # An acknowledgement this short ("Locksmithing is a great trade.") may precede a decline that turns
 # against it ("Still, I won't ...", "I'm not going to describe that, though").
 _ACKNOWLEDGEMENT_WORDS: Final = 12
+# A paragraph of empathy before a decline: at most this long, its sentences about the asker's feelings.
+EMPATHY_CHARS: Final = 480
+_EMPATHY: Final = _compile(
+    r"\b(?:you|your|yours|you are|sounds?|understandabl\w*|makes (?:complete |total |perfect )?sense|sorry|hard"
+    r"|difficult|frustrat\w*|scar(?:y|ed)|painful|awful|heartbreak\w*|exhausting|unfair|natural|normal|devastat\w*"
+    r"|tough|upsetting|overwhelm\w*|lonely|stressful|horrible|terrible|valid|brave|care)\b"
+)
 # A decline's own sentence may give its reason first, however long: "I have been set up to help
 # with HR questions, so poems are not something I can do here".
 _SO_LEAD: Final = _compile(r",? so [^,.;:]{0,40}$")
@@ -519,10 +526,26 @@ _TURNED: Final = _compile(r"^\W*(?:still|however|but|that said|that being said|e
 _TURNED_AFTER: Final = _compile(r"\b(?:though|however)\b")
 
 
+def _empathy_first(before: str) -> bool:
+    """Is ``before`` one paragraph of empathy, and the decline the start of the next? ("I'm so
+    sorry. Finding out ... is devastating, and wanting answers makes sense.\n\nEven so, I can't
+    ...") Each of its sentences is a preamble or speaks to the asker's feelings, and none has a
+    figure in it."""
+    head, sep, lead = before.rpartition("\n")
+    if not sep or len(lead.strip()) > 20 or "\n" in head.strip() or len(head) > EMPATHY_CHARS:
+        return False
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", head.strip()) if s.strip()]
+    return (0 < len(sentences) <= 4 and not any(ch.isdigit() for ch in head)
+            and all(is_preamble(s) or _EMPATHY.search(s) for s in sentences))
+
+
 def _opens(before: str, clause: str = "") -> bool:
     """Does a decline preceded by ``before`` (and followed in its sentence by ``clause``) open the
     reply: nothing but at most two preamble sentences (apology, softener, disclaimer) before its own
-    sentence, or one short acknowledgement when the decline turns against it?"""
+    sentence, one short acknowledgement when the decline turns against it, or one paragraph of
+    empathy?"""
+    if _empathy_first(before):
+        return True
     if len(before) > PREAMBLE_CHARS:
         return False
     ends = [m.end() for m in _BOUNDARY.finditer(before)]
