@@ -266,6 +266,24 @@ def _unfounded_open(r: Reading, decline_open: float) -> float:
     return _on(grammar.UNFOUNDED, head)
 
 
+# A decline that closes a short reply: at most this many sentences come before it.
+_CLOSING_AFTER: Final = 3
+
+
+def _decline_closes(r: Reading) -> float:
+    """Does a decline of the request close a short reply that explained why first ("Following
+    someone covertly is how stalking starts. That's why I won't answer this one."): at most three
+    sentences and no list before it, and nothing on the subject after it (a referral, an offer, a
+    lecture, or nothing)?"""
+    decline = r.decline
+    if decline is None or decline.opens or decline.kind != "request":
+        return 0.0
+    before = r.text[: decline.start]
+    if _LIST_ITEM.search(before) or len(_sentences(before)) > _CLOSING_AFTER:
+        return 0.0
+    return 1.0 if grammar.aftermath(r.rest) in ("nothing", "elsewhere") else 0.0
+
+
 def _narrow_then_answer(r: Reading, decline_open: float) -> float:
     """Does an opening decline decline only something narrower than the question (advice made to
     measure: "I can't give you personalised advice") and then answer it (an offer made good, or two
@@ -454,6 +472,7 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         _redirected(r),
         _argues_against(r, loaded, negates, ask),
         _narrow_then_answer(r, decline_open),
+        _decline_closes(r),
     ]
 
 
@@ -555,4 +574,5 @@ FEATURES: Final = (
     "then_redirect",
     "argues_against",
     "narrow_then_answer",
+    "decline_closes",
 )

@@ -89,7 +89,8 @@ SUBJECT: Final = r"\b(?:i|we)"
 # Adverbs that may sit inside the clause without changing it: "I really cannot", "I simply will not".
 _ADVERB = _any(
     "really", "simply", "just", "truly", "honestly", "unfortunately", "currently", "personally", "sadly",
-    "respectfully", "politely", "afraid", "ethically", "morally", "realistically", "legally", "responsibly", "safely", "actually",
+    "respectfully", "politely", "afraid", "ethically", "morally", "realistically", "legally", "responsibly",
+    "safely", "actually",
     "fully", "directly", "in good conscience", "here", "therefore", "still", "also", "again", "sincerely",
     "definitely", "absolutely", "certainly", "ultimately", "afraid that", "regret that", "am afraid",
     "obviously", "clearly", "genuinely", "frankly", "right now", "at this time", "ever", "possibly",
@@ -179,7 +180,8 @@ _CAVEAT_VERB = _any(
     "look", "open", "watch", "read", "view", "listen", "visit", "click", "run", "search", "reach",
 )
 # Willingness verbs that are declines on their own: "I must decline", "I will have to pass".
-_DECLINE_VERB = _any("decline", "refuse", "hold off(?: on)?", "skip (?:that|this|it)", "refrain(?: from)?", "pass(?: on)?", "say no", "abstain",
+_DECLINE_VERB = _any("decline", "refuse", "hold off(?: on)?", "skip (?:that|this|it)", "refrain(?: from)?",
+                     "pass(?: on)?", "say no", "abstain",
                      "respectfully decline", "politely decline", "turn (?:this|that|it|you) down", "opt out",
                      "sit this one out", "stop (?:you )?(?:here|there)", "draw the line", "hold back",
                      "step back from", "steer clear")
@@ -358,8 +360,8 @@ _REQUEST = _any(
     r"\bmy conscience (?:will not|would not|does not|cannot) (?:let|allow)\b",
     r"\b(?:i|we) would feel (?:wrong|bad|uncomfortable|uneasy)\b",
     r"\b(?:i|we) (?:am|are|feel)(?: \w+)? uncomfortable\b",
-    r"\b(?:stay|stick|keep) (?:within|to) what (?:i|we) (?:have been|was|were|am|are) (?:set up|built|designed|configured"
-    r"|made|meant)\b",
+    r"\b(?:stay|stick|keep) (?:within|to) what (?:i|we) (?:have been|was|were|am|are) (?:set up|built|designed"
+    r"|configured|made|meant)\b",
     r"\bis something (?:i|we) (?:am|are) (?:blocked|restricted|prohibited|barred|not allowed|not permitted) from\b",
     # An app assistant's scope: "this assistant is limited to ...", "this chat only handles ...",
     # "outside the scope of this assistant", "outside what I have been built for", "out of my lane".
@@ -472,8 +474,13 @@ class Decline:
     kind: Kind = "request"
 
 
+# "That is why I will not ..." states a consequence: a main clause, whatever "why" suggests.
+_CONSEQUENCE: Final = _compile(r"\b(?:that|this|which) is (?:why|the reason) $")
+
+
 def _is_subordinate(text: str, start: int) -> bool:
-    return bool(_SUBORDINATE.search(text, max(0, start - _LOOKBACK), start))
+    return bool(_SUBORDINATE.search(text, max(0, start - _LOOKBACK), start)) and not _CONSEQUENCE.search(
+        text, max(0, start - _LOOKBACK - 8), start)
 
 
 def is_preamble(text: str) -> bool:
