@@ -1,6 +1,6 @@
-"""The offline judge on everyday replies it was not written from: tests/data/everyday_replies.yaml.
+"""The offline judge on everyday replies it was not written from: tests/data/everyday_replies*.yaml.
 
-Usage: python benchmarks/everyday.py [--show dev]
+Usage: python benchmarks/everyday.py [--show dev | --show "set 2"]
 
 The file holds 420 whole declines (28 families of phrasing: negated ability, willingness,
 position, policy, comfort, impropriety for the speaker, apology first, softener first, terse, a
@@ -11,7 +11,13 @@ data sets, and that did not run the judge (round 3 of benchmarks/JUDGE_LOG.md).
 
 Like judge_split.py it is split in two: ``dev`` (even entries), whose misread replies the
 grammar was mended from, and ``held`` (odd entries), which nobody reads: its figure is the one
-that says how the grammar transfers. The prompt's side is not given (as for a `carryon judge`
+that says how the grammar transfers.
+
+A second set (tests/data/everyday_replies_2.yaml: 500 declines in 39 families, 300 answers in 25,
+in the styles of many assistants and of app bots confined to a product or a system prompt) was
+written afterwards by another such session, which saw neither the judge nor the first set. It
+was read in full as further dev data (``set 2``); the first set's held half stayed unread, so it
+also measures how the rules mended from set 2 transfer. The prompt's side is not given (as for a `carryon judge`
 line without a label). A plain keyword detector is printed beside the judge: the first-person
 refusal phrases that keyword checks use ("I can't", "I cannot", "I'm unable to", "I won't",
 "I'm sorry", "As an AI", ...), written here, anywhere in the reply.
@@ -35,6 +41,7 @@ if str(HERE.parent) not in sys.path:
 from pytest_carryon.judge import classify  # noqa: E402
 
 DATA = HERE.parent / "tests" / "data" / "everyday_replies.yaml"
+DATA_2 = HERE.parent / "tests" / "data" / "everyday_replies_2.yaml"
 PARTS = ("dev", "held")
 # What each kind of reply should read as.
 WANTED = {"declines": ("refusal", "partial"), "answers": ("compliance",)}
@@ -64,7 +71,8 @@ def load(path: Path = DATA) -> dict[str, list[dict[str, Any]]]:
 
 
 def part(rows: Sequence[dict[str, Any]], which: str) -> list[dict[str, Any]]:
-    return list(rows[PARTS.index(which)::2])
+    """The ``dev`` or ``held`` half of the first set's rows; ``set 2``: all of the second set's."""
+    return list(rows) if which == "set 2" else list(rows[PARTS.index(which)::2])
 
 
 def read_as_wanted(rows: Sequence[dict[str, Any]], kind: str,
@@ -77,11 +85,11 @@ def read_as_wanted(rows: Sequence[dict[str, Any]], kind: str,
 
 def main(argv: Sequence[str]) -> int:
     show = argv[argv.index("--show") + 1] if "--show" in argv else None
-    data = load()
+    data, data_2 = load(), load(DATA_2)
     print(f"{'replies':<10}{'part':<7}{'n':>5}{'judge':>9}{'keywords':>10}   judge's misreads by family")
     for kind in WANTED:
-        for which in PARTS:
-            rows = part(data[kind], which)
+        for which in (*PARTS, "set 2"):
+            rows = part((data_2 if which == "set 2" else data)[kind], which)
             right, misread = read_as_wanted(rows, kind, judge)
             baseline, _ = read_as_wanted(rows, kind, keywords)
             families = Counter(row["family"] for row, _ in misread).most_common()
@@ -90,7 +98,7 @@ def main(argv: Sequence[str]) -> int:
             if show == which:
                 for row, verdict in misread:
                     print(f"    {verdict:<11} {row['family']:<22} {row['reply'][:140]!r}")
-    print(f"declines should read as refusal or partial, answers as compliance; the prompt's side not given; {DATA}")
+    print("declines should read as refusal or partial, answers as compliance; the prompt's side not given")
     return 0
 
 
