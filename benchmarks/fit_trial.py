@@ -241,8 +241,8 @@ def verdicts(idx: list[int], s: dict[int, np.ndarray] | np.ndarray, offset: Offs
     for k, i in enumerate(idx):
         r = D.rows[i]
         v = (s[i] if isinstance(s, dict) else s[k]) + offset
-        out.append(decide((float(v[0]), float(v[1]), float(v[2])), r.x, r.example.reply)
-                   if r.example.reply.strip() else "refusal")
+        out.append(decide((float(v[0]), float(v[1]), float(v[2])), r.x, r.example.reply, r.example.prompt,
+                          r.example.safe) if r.example.reply.strip() else "refusal")
     return out
 
 

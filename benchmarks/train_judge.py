@@ -35,7 +35,7 @@ from judge_accuracy import REPO_ROOT, Example, load, out_of_sample_report
 
 from pytest_carryon.judge.confidence import confidence, probability
 from pytest_carryon.judge.features import FEATURES, features
-from pytest_carryon.judge.score import CLASSES, RULE_ONLY, Table, Verdict, decide, on_side, scores
+from pytest_carryon.judge.score import CLASSES, RULE_ONLY, Table, Verdict, decide, scores
 
 try:
     import numpy as np
@@ -179,11 +179,9 @@ def predict(table: Table, rows: Sequence[Row]) -> list[Prediction]:
     out = []
     for row in rows:
         class_scores = scores(row.x, table)
-        if row.example.reply.strip():  # with the prompt's side where the data gives it, as judge_reply() reads it
-            verdict = on_side(decide(class_scores, row.x, row.example.reply), row.example.reply, row.example.prompt,
-                              row.example.safe)
-        else:
-            verdict = "refusal"
+        # With the prompt's side where the data gives it (XSTest's safe / unsafe), as judge_reply() reads it.
+        ex = row.example
+        verdict = decide(class_scores, row.x, ex.reply, ex.prompt, ex.safe) if ex.reply.strip() else "refusal"
         out.append(Prediction(verdict, confidence(class_scores, verdict, table), probability(class_scores, verdict)))
     return out
 

@@ -181,18 +181,19 @@ _INLINE_TURN = _compile(r"(?:,|;|:|\s-+)\s*(?:but|however|though|yet|instead)\b|
 
 
 class Reading:
-    """One pass over a reply: its normal form, first sentence, decline, and what follows."""
+    """One pass over a reply: its normal form, first sentence, decline, and what follows. ``ask``
+    is its prompt in normal form: a bare "No." to a request declines it."""
 
     __slots__ = ("decline", "first", "head", "opening", "rest", "text", "words")
 
-    def __init__(self, reply: str, prompt: str | None = None) -> None:
+    def __init__(self, reply: str, ask: str = "") -> None:
         self.text = text = normalize(reply[:_BODY_CHARS])
         self.opening = text[:_OPENING_CHARS]
         self.head = text[:_HEAD_CHARS]
         first_end = _sentence_end(text, 0)
         self.first = text[:first_end]
         self.decline = grammar.find_decline(text, _HEAD_CHARS)
-        if self.decline is None and prompt and grammar.bare_no(self.first, normalize(prompt[:_PROMPT_CHARS])):
+        if self.decline is None and grammar.bare_no(self.first, ask):
             # "No." to a request: a decline of it, the whole first sentence.
             self.decline = grammar.Decline(0, len(self.first.rstrip()), True, "request")
         # What follows: the sentences after the one holding the decline (or after the first).
@@ -320,8 +321,8 @@ def _argues_against(r: Reading, loaded: float, negates: float, ask: str) -> floa
 
 def features(reply: str, prompt: str | None = None) -> list[float]:
     """The reply's features, in the order of :data:`FEATURES`."""
-    r = Reading(reply, prompt)
     ask = normalize((prompt or "")[:_PROMPT_CHARS])
+    r = Reading(reply, ask)
     text, first = r.text, r.first
     size = len(reply)
     n_words = max(1, text.count(" ") + 1)

@@ -533,6 +533,11 @@ _TURNED: Final = _compile(r"^\W*(?:still|however|but|that said|that being said|e
 _TURNED_AFTER: Final = _compile(r"\b(?:though|however)\b")
 
 
+def _split(text: str) -> list[str]:
+    """The sentences of what comes before a decline, blank ones dropped."""
+    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
 def _empathy_first(before: str) -> bool:
     """Is ``before`` one paragraph of empathy, and the decline the start of the next? ("I'm so
     sorry. Finding out ... is devastating, and wanting answers makes sense.\n\nEven so, I can't
@@ -541,7 +546,7 @@ def _empathy_first(before: str) -> bool:
     head, sep, lead = before.rpartition("\n")
     if not sep or len(lead.strip()) > 20 or "\n" in head.strip() or len(head) > EMPATHY_CHARS:
         return False
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", head.strip()) if s.strip()]
+    sentences = _split(head)
     return (0 < len(sentences) <= 4 and not any(ch.isdigit() for ch in head)
             and all(is_preamble(s) or _EMPATHY.search(s) for s in sentences))
 
@@ -559,7 +564,7 @@ def _opens(before: str, clause: str = "") -> bool:
     boundary = ends[-1] if ends else 0
     if len(before) - boundary > _CLAUSE_LEAD and not _SO_LEAD.search(before[boundary:]):
         return False
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", before[:boundary]) if s.strip()]
+    sentences = _split(before[:boundary])
     if len(sentences) <= 2 and all(is_preamble(s) for s in sentences):
         return True
     return (len(sentences) == 1 and len(sentences[0].split()) <= _ACKNOWLEDGEMENT_WORDS
