@@ -8,15 +8,12 @@ such session, was read in full. Floors about a point below reached.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.benchmark_modules import benchmark
 
 FLOORS = {
     ("declines", "dev"): 0.99,  # reached 1.000 (0.876 before round 3)
@@ -31,12 +28,7 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def everyday() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("everyday", REPO / "benchmarks" / "everyday.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchmark("everyday")
 
 
 def test_the_set_is_as_big_and_as_varied_as_it_says(everyday: ModuleType) -> None:

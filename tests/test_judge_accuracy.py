@@ -12,17 +12,13 @@ CARRYON_EXTERNAL_DATA) and numpy/scipy (the `train` extra); skips with the reaso
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.benchmark_modules import benchmark
 from tests.external_data import external
-
-REPO = Path(__file__).resolve().parents[1]
 
 # Reached (see benchmarks/JUDGE_LOG.md) minus one point.
 LOMO_BINARY_FLOOR = 0.938  # reached 0.948 (0.951 after round 2)
@@ -38,11 +34,7 @@ ECE_CEILING = 0.03  # reached 0.015
 def _benchmarks() -> tuple[ModuleType, ModuleType]:
     pytest.importorskip("numpy", reason="the out-of-sample refits need numpy: pip install -e '.[train]'")
     pytest.importorskip("scipy", reason="the out-of-sample refits need scipy: pip install -e '.[train]'")
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        return importlib.import_module("judge_accuracy"), importlib.import_module("train_judge")
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    return benchmark("judge_accuracy"), benchmark("train_judge")
 
 
 @pytest.fixture(scope="module")
@@ -94,11 +86,7 @@ UNREAD_LOMO_MACRO_F1_FLOOR = 0.664  # reached 0.674 (0.661 before the prompt's s
 
 
 def test_the_split_parts_every_held_out_reply_once_by_model(held: dict[str, Any]) -> None:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        split = importlib.import_module("judge_split")
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    split = benchmark("judge_split")
     part_of = split.parts(held["rows"])
     assert len(part_of) == 2250 + 1706
     by_model: dict[str, set[str]] = {}
