@@ -9,8 +9,6 @@ from typing import Any
 
 __all__ = ["plural", "shown", "summary_lines", "usage_line"]
 
-_ROLES = ("model", "judge", "user")  # as usage.ROLES; usage.py imports models, which imports errors, which imports this
-
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 regression', '3 regressions'; `many` for irregular plurals ('fixes')."""
@@ -72,8 +70,11 @@ def usage_line(usage: Mapping[str, Mapping[str, int]] | None) -> str | None:
     """'usage (prompt+completion): model 12 calls, 340+1,210 tokens, 4 cached; judge ...'."""
     if not usage:
         return None
+    # Imported here: usage imports models, which imports errors, which imports this module.
+    from pytest_carryon.usage import ROLES
+
     parts = []
-    for role in _ROLES:
+    for role in ROLES:
         c = usage.get(role) or {}
         if not c.get("calls") and not c.get("cached_calls"):
             continue
