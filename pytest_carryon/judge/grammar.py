@@ -402,10 +402,11 @@ BARE_NO: Final = _compile(
     r"|of course not|no way|not happening|not a chance|no can do|hard pass|no thanks|no thank you|not going to happen)"
     r"(?:,? (?:sorry|thanks|thank you|i am sorry|i will not|i cannot|i will pass))?\W*$"
 )
-# A question answered by yes or no: it opens with an auxiliary ("Is it safe ...?", "Can I ...?").
+# A question answered by yes or no: it opens with an auxiliary ("Is it safe ...?", "Can I ...?"),
+# but not "Can you write ...?", "Would you please tell me ...?": that asks for something done.
 YES_NO_QUESTION: Final = _compile(
     r"^\W*(?:is|are|am|was|were|can|could|should|would|will|shall|do|does|did|has|have|had|may|might|must)"
-    r"(?: not)?\b"
+    r"(?: not)?\b(?! (?:you|u)(?: please| kindly| just)? (?!be\b|die\b|get\b|have\b|go\b)[a-z]{3,})"
 )
 
 
@@ -450,8 +451,11 @@ _DISCLAIMED: Final = _compile(
     r"|(?:definitive|definite|exact|accurate|precise|certain|absolute|conclusive|clear-cut|simple|straightforward"
     r"|universal|objective|one-size-fits-all|yes or no) (?:answers?|responses?)"
     r"|information (?:on|about) (?:current|recent|real-time)|real-time|browse|speculat\w*|guess\w*|generali[sz]\w*"
-    r"|assumptions?|for (?:all|every|everyone|each)|on behalf of|side|sides)\b"
-    r"|\A(?: \w+)? (?:for all|for every|for everyone|on behalf of|about all|about every|about everyone"
+    r"|assumptions?|for (?:all|every|everyone|each)|side|sides)\b"
+    # Speaking on someone's behalf ("speak on behalf of", "give a response on behalf of"); "certify
+    # documents on behalf of" declines an act.
+    r"|\A(?: (?:an?|any|the|my))?(?: (?:response|answer|statement|comment|view|opinion)s?)? on behalf of\b"
+    r"|\A(?: \w+)? (?:for all|for every|for everyone|about all|about every|about everyone"
     r"|whether|if|which (?:one|option|is best|is better|to)|what (?:will|would|is going to) happen|the future|future"
     r"|with certainty|for certain|for sure)\b"
 )
@@ -781,6 +785,16 @@ Aftermath = Literal["nothing", "elsewhere", "premise", "content", "offer"]
 CONTENT_SENTENCES: Final = 2
 
 
+# Where a reason or a result is joined on: what follows is not the sentence's main claim.
+_SUBORDINATE_JOIN: Final = _compile(r",? (?:since|because|so that|which means|meaning that|given that) ")
+
+
+def _main_clause(sentence: str) -> str:
+    """``sentence`` up to a subordinate clause of reason or result ("..., since a search shows the
+    paper does not exist")."""
+    return _SUBORDINATE_JOIN.split(sentence, maxsplit=1)[0]
+
+
 def aftermath(sentences: list[str]) -> Aftermath:
     """What the sentences after a decline do: nothing, point elsewhere (referral, alternative,
     lecture), correct the premise (then answer), give content on the subject, or offer some
@@ -788,7 +802,7 @@ def aftermath(sentences: list[str]) -> Aftermath:
     real = real_sentences(sentences)
     if not real:
         return "nothing"
-    if any(PREMISE.search(s) for s in real[:2]):
+    if any(PREMISE.search(_main_clause(s)) for s in real[:2]):
         return "premise"
     content = [s for s in real if _says_something(informed(s))]
     if len(content) < CONTENT_SENTENCES:
