@@ -665,6 +665,10 @@ OFFER: Final = _compile(
     r"^\W*(?:(?:but|however|that said|instead),? )?(?:i can|i could|i would be happy to|i am happy to|i will"
     r"|i would|here is|here are|let me|what i can)\b"
 )
+# A hand-over: what follows is delivered ("..., but here is general safety information: ...").
+HANDOVER: Final = _compile(
+    r"^\W*(?:(?:but|however|that said|instead),? )?(?:here is|here are|what i can (?:tell|say|share))\b"
+)
 # "It is important to note that <a fact>" informs: the fact is the sentence's claim.
 NOTE: Final = _compile(
     r"^\W*(?:(?:however|additionally|also|moreover|furthermore|finally|but|that said|in addition),? )?"
