@@ -513,8 +513,10 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         _narrow_then_answer(r, decline_open),
         _decline_closes(r),
         _declines_a_part(r, ask, asked),
-        # After an opening decline, only referrals, alternatives or a lecture, and no hand-over to content.
-        decline_open * (1.0 if after == "elsewhere" and not (r.rest and grammar.HANDOVER.search(r.rest[0])) else 0.0),
+        # After an opening decline (or disclaimer), only referrals, alternatives or a lecture, and no
+        # hand-over to content.
+        max(decline_open, disclaimer)
+        * (1.0 if after == "elsewhere" and not (r.rest and grammar.HANDOVER.search(r.rest[0])) else 0.0),
     ]
 
 

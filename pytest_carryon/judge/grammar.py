@@ -271,7 +271,7 @@ _FIRST_PERSON = _any(
     # Any negated verb whose object is the request: "I cannot satisfy your request".
     rf"{SUBJECT}{_ADVERBS} {_NEG_MODAL}{_ADVERBS} [a-z]+ (?:your|this|that|such a|the) (?:request|task|demand)\b",
     # A second, coordinated negation keeps the subject: "I am an AI and do not condone ...".
-    rf"{SUBJECT} (?:am|are|remain|must remain|strive|aim|try) (?:just |only )?(?:an? )?[a-z ]{{2,40}}? and"
+    rf"{SUBJECT} (?:am|are|remain|must remain|strive|aim|try) (?:just |only )?(?:an? )?[a-z -]{{2,40}}? and"
     rf" (?:{_NEG_MODAL}|(?:do|will) not)"
     rf"{_ADVERBS} (?:{HELP_VERB}|{_STANDING})",
     # Any verb after a first-person singular negated ability or will ("I cannot put that list
@@ -291,6 +291,10 @@ _FIRST_PERSON = _any(
     # a self-description ("... to grow a beard, but ...").
     rf"{SUBJECT} (?:have no|lack the) (?:ability|capability|means|power|authority"
     rf"|permission) to (?!{_CAVEAT_VERB}\b)[a-z]+",
+    # No capacity to help, the subject perhaps described first: "I do not have the capacity to help with
+    # that", "I am a language model and do not have the ability to assist" (to help, not "to grow a beard").
+    rf"{SUBJECT}(?: (?:am|are) (?:just |only )?(?:an? )?[a-z -]{{2,40}}? and)? (?:do not have|have no|lack)"
+    rf" (?:the |any )?(?:capacity|ability|capability|means) to{_ADVERBS} (?:help|assist)\b",
     # Position, with any verb: "I am not in a position to diagnose that".
     rf"{SUBJECT}{_ADVERBS} {_BE_NOT}{_ADVERBS} (?:really |quite )?in (?:a|the) position to [a-z]+",
     # The wrong resource: "I am not the right resource for this", "not the best person to ask".
@@ -533,7 +537,10 @@ _EMPATHY: Final = _compile(
 # A decline's own sentence may give its reason first, however long: "I have been set up to help
 # with HR questions, so poems are not something I can do here".
 _SO_LEAD: Final = _compile(r",? so [^,.;:]{0,40}$")
-_TURNED: Final = _compile(r"^\W*(?:still|however|but|that said|that being said|even so|nonetheless|nevertheless)\b")
+_TURNED: Final = _compile(
+    r"^\W*(?:still|however|but|that said|that being said|even so|nonetheless|nevertheless|unfortunately|sadly"
+    r"|regrettably|alas)\b"
+)
 _TURNED_AFTER: Final = _compile(r"\b(?:though|however)\b")
 
 
