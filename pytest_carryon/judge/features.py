@@ -513,6 +513,9 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         _narrow_then_answer(r, decline_open),
         _decline_closes(r),
         _declines_a_part(r, ask, asked),
+        # An opening that says what it withholds ("I'll keep the chemistry vague"), then the content.
+        1.0 if decline_open and after in ("content", "offer") and decline is not None
+        and grammar.WITHHOLD.search(r.text, decline.start, decline.end + 1) else 0.0,
         # After an opening decline (or disclaimer), only referrals, alternatives or a lecture, and no
         # hand-over to content.
         max(decline_open, disclaimer)
@@ -620,5 +623,6 @@ FEATURES: Final = (
     "narrow_then_answer",
     "decline_closes",
     "declines_a_part",
+    "withholds_then_delivers",
     "then_only_elsewhere",
 )
