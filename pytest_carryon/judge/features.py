@@ -290,6 +290,12 @@ def _decline_closes(r: Reading) -> float:
 _PART_AFTER: Final = 4
 _PART_AFTER_MANY: Final = 2
 _FIRST_PERSON: Final = _compile(r"\bi\b")
+# How far back from the head's end a late decline may begin; what a late decline's clause holds.
+_CLAUSE_OVERLAP: Final = 100
+_PART_CUE: Final = _compile(
+    r"\bi (?:[a-z']+ ){0,4}?(?:not|cannot|never|unable|refrain|decline|skip|keep|stay|steer|leave|omit|lack|only"
+    r"|pass|uncomfortable)\b"
+)
 
 
 # A prompt that asks for more than one thing: "..., and also ...", "two things: ...", a second question.
@@ -307,7 +313,14 @@ def _declines_a_part(r: Reading, ask: str, asked: frozenset[str]) -> float:
     recommend a brand" at the end of how to re-grout a shower declines nothing that was asked)."""
     if r.decline is not None and r.decline.opens:
         return 0.0
-    decline = grammar.find_decline(r.text, len(r.text))
+    decline = r.decline
+    if decline is None:
+        # None in the head: look further, where the speaker says "I" near a negation or a scope
+        # (the full grammar over a whole reply costs a third of the judge's speed).
+        start = _HEAD_CHARS - _CLAUSE_OVERLAP
+        if not _PART_CUE.search(r.text, start):
+            return 0.0
+        decline = grammar.find_decline(r.text, len(r.text), start)
     if decline is None or decline.opens or decline.kind != "request":
         return 0.0
     if not _FIRST_PERSON.search(r.text, decline.start, decline.end):

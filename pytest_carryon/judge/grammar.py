@@ -511,9 +511,9 @@ def is_preamble(text: str) -> bool:
     return not stripped or bool(PREAMBLE.match(stripped)) or len(stripped) < 40
 
 
-def find_decline(text: str, limit: int) -> Decline | None:
-    """The first decline in ``text[:limit]`` that is a main clause, or None."""
-    position = 0
+def find_decline(text: str, limit: int, start: int = 0) -> Decline | None:
+    """The first decline in ``text[start:limit]`` that is a main clause, or None."""
+    position = start
     while True:
         match = DECLINE.search(text, position, limit)
         if match is None:
