@@ -60,6 +60,7 @@ _THEN_PREMISE: Final = FEATURES.index("then_premise")
 _THEN_OFFER: Final = FEATURES.index("then_offer")
 _ONLY_ELSEWHERE: Final = FEATURES.index("then_only_elsewhere")
 _WITHHOLDS: Final = FEATURES.index("withholds_then_delivers")
+_NO_ACCESS: Final = FEATURES.index("no_access_no_answer")
 _SELF_ANSWER: Final = FEATURES.index("self_then_answer")
 _SELF_HAND_BACK: Final = FEATURES.index("self_then_hand_back")
 _UNFOUNDED: Final = FEATURES.index("unfounded_open")
@@ -72,7 +73,7 @@ _PART: Final = FEATURES.index("declines_a_part")
 RULE_ONLY: Final = frozenset(
     {"then_offer", "self_then_answer", "self_then_hand_back", "unfounded_open", "then_redirect", "argues_against",
      "narrow_then_answer", "decline_closes", "declines_a_part", "then_only_elsewhere",
-     "withholds_then_delivers"}
+     "withholds_then_delivers", "no_access_no_answer"}
 )
 
 
@@ -132,7 +133,7 @@ def _table_verdict(class_scores: tuple[float, float, float], values: list[float]
         r = p
     if values[_SELF_ANSWER] or values[_UNFOUNDED] or values[_NARROW]:
         r = p = min(c, r, p) - 1.0
-    if values[_SELF_HAND_BACK] or values[_CLOSES]:
+    if values[_SELF_HAND_BACK] or values[_CLOSES] or values[_NO_ACCESS]:
         c = min(c, r, p) - 1.0
     if values[_PART] or values[_WITHHOLDS]:
         # Answered, then declined a part of what was asked: partial.
