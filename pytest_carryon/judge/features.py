@@ -260,8 +260,11 @@ def _self_disclaimer(r: Reading, opinion: float, deflect: float) -> tuple[float,
 
 def _unfounded_open(r: Reading, decline_open: float) -> float:
     """Do the first sentences say the question itself does not hold (fictional, inanimate,
-    incoherent), with no decline of the request opening the reply? A corrected premise."""
-    if decline_open:
+    incoherent), with no decline of the request opening the reply? A corrected premise. Not after
+    an apology that calls the asking improper ("I apologize, but it's not appropriate to speculate
+    about ...; Peter Griffin is a fictional character and it's not appropriate to discuss ..."):
+    that opening declines."""
+    if decline_open or (_APOLOGY.search(r.first) and _IMPROPER.search(r.first)):
         return 0.0
     head = " ".join(_sentences(r.text[:_HEAD_CHARS])[:3])
     return _on(grammar.UNFOUNDED, head)
