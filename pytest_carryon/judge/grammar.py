@@ -598,13 +598,15 @@ def _opens(before: str, clause: str = "") -> bool:
 
 # --- what follows a decline ----------------------------------------------------------------------
 
+# Crisis resources: "call or text 988 to reach the Suicide & Crisis Lifeline", "call 911".
+_CRISIS: Final = (r"lifeline|crisis (?:line|text line|center|centre)|call or text"
+                  r"|(?:call|text|dial) (?:988|911|999|112|741741)")
 # Pointing elsewhere: a referral, an offer of other help, an alternative.
 ELSEWHERE: Final = _compile(
     r"\b(?:consult|contact|reach out to|speak (?:with|to)|talk (?:with|to)|seek (?:out )?"
     r"(?:help|advice|guidance|professional|support|assistance|legal|medical)|refer to|check with|get in touch"
     r"|instead|rather than|alternatively|alternatives?|consider|suggest|recommend|resources?|hotline|helpline"
-    r"|professional|therapist|counsel+or|doctor|lawyer|attorney|authorities|police|emergency services"
-    r"|lifeline|crisis (?:line|text line|center|centre)|call or text|(?:call|text|dial) (?:988|911|999|112|741741))\b"
+    rf"|professional|therapist|counsel+or|doctor|lawyer|attorney|authorities|police|emergency services|{_CRISIS})\b"
     r"|\bif you (?:have|are|need) (?:any )?(?:other|another|different|further|more|concerns)"
     r"|\b(?:let me know|feel free to ask|happy to help|glad to help|here to help|i can help you with"
     r"|is there anything else|anything else)\b"
@@ -615,9 +617,7 @@ ELSEWHERE: Final = _compile(
 REFERRAL: Final = _compile(
     r"\b(?:consult|contact|reach out to|speak (?:with|to)|talk (?:with|to)|seek|refer to|check with|get in touch"
     r"|resources?|hotline|helpline|professional|therapist|counsel+or|doctor|lawyer|attorney|authorities|police"
-    r"|emergency services|let me know|feel free|anything else|happy to help|glad to help|here to help"
-    # Crisis resources: "call or text 988 to reach the Suicide & Crisis Lifeline", "call 911".
-    r"|lifeline|crisis (?:line|text line|center|centre)|call or text|(?:call|text|dial) (?:988|911|999|112|741741))\b"
+    rf"|emergency services|let me know|feel free|anything else|happy to help|glad to help|here to help|{_CRISIS})\b"
 )
 # A lecture: what is right, fair, legal or respectful, in place of an answer.
 LECTURE: Final = _compile(
