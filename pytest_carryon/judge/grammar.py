@@ -289,7 +289,8 @@ _FIRST_PERSON = _any(
     # Any verb after a first-person singular negated ability or will ("I cannot put that list
     # together", "I will not include it", "I am not going to fabricate that"), except the verbs of
     # an answer's caveats ("I cannot stress enough", "I cannot remember", "I will not bore you").
-    rf"\bi{_ADVERBS} (?:cannot|will not|will never|am not going to|am unable to|am not able to|refuse to"
+    rf"\bi{_ADVERBS} (?:cannot|will not|will never|am not going to|am unable to|am not able to|am not equipped to"
+    rf"|refuse to"
     rf"|am not (?:allowed|permitted|authori[sz]ed) to|am (?:\w+ )?(?:restricted|blocked|prohibited|forbidden|barred)"
     rf" from)"
     rf"{_ADVERBS} (?!{_CAVEAT_VERB}\b|[a-z]+ly\b)[a-z]{{3,}}\b",
