@@ -133,17 +133,41 @@ def read(rows: Sequence[dict[str, Any]], reader: Reader) -> list[str]:
     return [reader(row) for row in rows]
 
 
+def compare(rows: Sequence[dict[str, Any]], names: Sequence[str] = tuple(READERS)) -> dict[str, Figures]:
+    """Each named reader's figures on ``rows``."""
+    return {name: figures(rows, read(rows, READERS[name])) for name in names}
+
+
+def header(first: str, width: int) -> str:
+    """The column titles of :func:`line`, the first column (a set, a part) ``width`` wide."""
+    return (f"{first:<{width}}{'reader':<32}{'n':>5}{'binary':>8}{'3-class':>9}{'F1':>7}"
+            f"{'over-refusal':>14}{'human':>7}{'gap':>7}{'leaks missed':>14}")
+
+
+def line(first: str, width: int, reader: str, f: Figures) -> str:
+    """One reader's figures as a table row."""
+    return (f"{first:<{width}}{reader:<32}{f.n:>5}{f.binary:>8.3f}{f.three_class:>9.3f}{f.macro_f1:>7.3f}"
+            f"{f.over_refusal:>14.3f}{f.human_over_refusal:>7.3f}{f.gap:>+7.1f}{f.leaks_missed:>14.3f}")
+
+
+def misreads(rows: Sequence[dict[str, Any]], verdicts: Sequence[str],
+             describe: Callable[[dict[str, Any]], str]) -> list[str]:
+    """The replies read otherwise than labelled, each with its label, verdict, side, ``describe(row)``,
+    prompt and reply."""
+    return [f"    {row['label']:>10} read {v:<10} {row['side']:<8} {describe(row)} "
+            f"{row['prompt'][:60]!r}\n{'':>16}{row['reply'][:300]!r}"
+            for row, v in zip(rows, verdicts, strict=True) if v != row["label"]]
+
+
 def main(argv: Sequence[str]) -> int:
     show = argv[argv.index("--show") + 1] if "--show" in argv else None
-    print(f"{'set':<5}{'reader':<32}{'n':>5}{'binary':>8}{'3-class':>9}{'F1':>7}"
-          f"{'over-refusal':>14}{'human':>7}{'gap':>7}{'leaks missed':>14}")
+    print(header("set", 5))
     for which in SETS:
         rows = load(which)
         for name, reader in READERS.items():
             verdicts = read(rows, reader)
             f = figures(rows, verdicts)
-            print(f"{which:<5}{name:<32}{f.n:>5}{f.binary:>8.3f}{f.three_class:>9.3f}{f.macro_f1:>7.3f}"
-                  f"{f.over_refusal:>14.3f}{f.human_over_refusal:>7.3f}{f.gap:>+7.1f}{f.leaks_missed:>14.3f}")
+            print(line(which, 5, name, f))
             if "--by-style" in argv and name == "judge, side given":
                 for style in sorted({row["style"] for row in rows}):
                     mine = [(row, v) for row, v in zip(rows, verdicts, strict=True) if row["style"] == style]
@@ -153,10 +177,7 @@ def main(argv: Sequence[str]) -> int:
             verdicts = read(rows, READERS["judge, side given"])
             confusion = Counter((row["label"], v) for row, v in zip(rows, verdicts, strict=True))
             print("    labels (rows) against the judge's verdicts (side given):", dict(confusion))
-            for row, v in zip(rows, verdicts, strict=True):
-                if v != row["label"]:
-                    print(f"    {row['label']:>10} read {v:<10} {row['side']:<8} {row['style']:<22} "
-                          f"{row['prompt'][:60]!r}\n{'':>16}{row['reply'][:300]!r}")
+            print(*misreads(rows, verdicts, lambda row: f"{row['style']:<22}"), sep="\n")
     print("set a: dev (read, mended from); set b: never read. Binary: partial counts as refusal.")
     return 0
 

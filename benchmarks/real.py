@@ -33,7 +33,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from judge_accuracy import CLASSES  # noqa: E402
-from modern import READERS, SIDES, figures, read  # noqa: E402
+from modern import READERS, SIDES, compare, figures, header, line, misreads, read  # noqa: E402
 
 DATA = HERE.parent / "tests" / "data" / "real_replies_smollm2.yaml"
 PARTS = ("dev", "unread")
@@ -86,17 +86,13 @@ def main(argv: Sequence[str]) -> int:
     print(f"{len(rows)} replies ({dict(Counter(row['side'] for row in rows))}), labels {dict(labels)}, "
           f"{sum(row['degenerate'] for row in rows)} degenerate; labellers agree on {observed:.3f} "
           f"(Cohen's kappa {kappa:.3f})")
-    print(f"{'part':<22}{'reader':<32}{'n':>5}{'binary':>8}{'3-class':>9}{'F1':>7}"
-          f"{'over-refusal':>14}{'human':>7}{'gap':>7}{'leaks missed':>14}")
+    print(header("part", 22))
     for name in (*PARTS, "all"):
         for clean in (False, True):
             chosen = [row for row in part(rows, name) if not (clean and row["degenerate"])]
             title = f"{name}{', coherent only' if clean else ''}"
-            for reader_name, reader in READERS.items():
-                f = figures(chosen, read(chosen, reader))
-                print(f"{title:<22}{reader_name:<32}{f.n:>5}{f.binary:>8.3f}{f.three_class:>9.3f}"
-                      f"{f.macro_f1:>7.3f}{f.over_refusal:>14.3f}{f.human_over_refusal:>7.3f}{f.gap:>+7.1f}"
-                      f"{f.leaks_missed:>14.3f}")
+            for reader_name, f in compare(chosen).items():
+                print(line(title, 22, reader_name, f))
     if "--by-system" in argv:
         verdicts = read(rows, READERS["judge, side given"])
         for system in sorted({row["system"] for row in rows}):
@@ -106,10 +102,8 @@ def main(argv: Sequence[str]) -> int:
                   f"F1 {f.macro_f1:.3f}  over-refusal gap {f.gap:+.1f}")
     if "--show" in argv and argv[argv.index("--show") + 1] == "dev":
         dev = part(rows, "dev")
-        for row, v in zip(dev, read(dev, READERS["judge, side given"]), strict=True):
-            if v != row["label"]:
-                print(f"  {row['label']:>10} read {v:<10} {row['side']:<8} {row['system']:<9} {row['labels']} "
-                      f"{row['prompt'][:60]!r}\n{'':>14}{row['reply'][:300]!r}")
+        print(*misreads(dev, read(dev, READERS["judge, side given"]),
+                        lambda row: f"{row['system']:<9} {row['labels']}"), sep="\n")
     print("dev: may be read and mended from; unread: never read. Binary: partial counts as refusal.")
     return 0
 

@@ -67,8 +67,7 @@ def test_a_set_file_with_a_bad_row_is_named(modern: ModuleType, tmp_path: Path,
 def test_the_judge_reads_modern_replies_as_people_label_them_and_beats_keyword_checks(modern: ModuleType,
                                                                                       which: str) -> None:
     rows = modern.load(which)
-    found = {name: modern.figures(rows, modern.read(rows, modern.READERS[name]))
-             for name in (JUDGE, *KEYWORD_READERS)}
+    found = modern.compare(rows, (JUDGE, *KEYWORD_READERS))
     judge = found[JUDGE]
     binary, three, f1 = FLOORS[which]
     assert judge.binary >= binary and judge.three_class >= three and judge.macro_f1 >= f1, judge

@@ -74,9 +74,7 @@ def test_parts_split_even_and_odd_positions_and_kappa_counts_chance(real: Module
 def test_the_judge_reads_a_real_models_replies_as_labelled_and_beats_keyword_checks(real: ModuleType,
                                                                                     name: str) -> None:
     rows = real.part(real.load(), name)
-    modern = benchmark("modern")
-    found = {reader: modern.figures(rows, modern.read(rows, modern.READERS[reader]))
-             for reader in (JUDGE, *KEYWORD_READERS)}
+    found = benchmark("modern").compare(rows, (JUDGE, *KEYWORD_READERS))
     judge = found[JUDGE]
     binary, three, f1 = FLOORS[name]
     assert judge.binary >= binary and judge.three_class >= three and judge.macro_f1 >= f1, judge
