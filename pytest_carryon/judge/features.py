@@ -239,7 +239,7 @@ def _answered_after(r: Reading, start: int) -> bool:
     made good ("but I can provide some information. <a claim>")?"""
     cut = _sentence_end(r.text, start)
     later = _sentences(r.text[cut:])
-    return (grammar.answer_sentences(later) >= grammar.CONTENT_SENTENCES
+    return (grammar.answer_sentences(later, addressed=True) >= grammar.CONTENT_SENTENCES
             or grammar.offer_made_good(r.text[start:cut], later))
 
 

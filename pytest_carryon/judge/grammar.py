@@ -777,16 +777,21 @@ NARROW: Final = _compile(
 )
 
 
-def _says_something(sentence: str) -> bool:
+def _says_something(sentence: str, meta: frozenset[str] = META_WORDS) -> bool:
     """Is ``sentence`` about the subject: not about the conversation (the assistant, the user, what
     is appropriate), not pointing elsewhere, not a lecture?"""
-    return META_WORDS.isdisjoint(sentence.split()) and not ELSEWHERE.search(sentence) and not LECTURE.search(sentence)
+    return meta.isdisjoint(sentence.split()) and not ELSEWHERE.search(sentence) and not LECTURE.search(sentence)
 
 
-def answer_sentences(sentences: list[str]) -> int:
+ADDRESSED_META: Final = META_WORDS - {"you", "your"}
+
+
+def answer_sentences(sentences: list[str], addressed: bool = False) -> int:
     """How many of ``sentences`` say something about the subject (an informing preface read as
-    the fact it introduces)."""
-    return sum(1 for s in real_sentences(sentences) if _says_something(claim(s)))
+    the fact it introduces); with ``addressed``, advice put to the asker ("it depends on your
+    situation", "if you can afford it, go for it") counts."""
+    meta = ADDRESSED_META if addressed else META_WORDS
+    return sum(1 for s in real_sentences(sentences) if _says_something(claim(s), meta))
 
 
 # What :func:`argues_against` reads: the first sentences of a reply, at least this many of them.
