@@ -137,6 +137,8 @@ def _judge_row(judge: Any, line: str, path: Path, number: int) -> dict[str, Any]
     judgement = judge(messages, row["response"], (), _SIDES.get(str(row.get("label")).lower()))
     row["verdict"] = judgement.verdict
     row["confidence"] = judgement.confidence
+    if judgement.reason is not None:
+        row.setdefault("reason", judgement.reason)  # an input line's own "reason" passes through
     if judgement.judge is not None:
         row["judge"] = judgement.judge
     return row

@@ -124,6 +124,13 @@ def summary_lines(results: Mapping[str, Any], settings: Any, here: Path,
             lines.append(f"model {model}:")
             lines += block_lines(block, indent="  ", utility=utility)
     lines.append("rates with 95% Wilson intervals")
+    from pytest_carryon.judge import NOT_ENGLISH  # here: errors.py imports this module, judge imports errors
+
+    unread = sum(1 for c in results["conversations"] for t in c["turns"] if t.get("reason") == NOT_ENGLISH)
+    if unread:
+        lines.append(f"{plural(unread, 'reply', 'replies')} not in English: the offline judge reads English "
+                     "only and gave them no confidence; judge them with --carryon-judge MODEL "
+                     "(or --carryon-judge-escalate F)")
     spent = usage_line(run.get("usage"))
     if spent:
         lines.append(spent)

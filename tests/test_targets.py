@@ -14,6 +14,7 @@ import pytest
 
 from pytest_carryon.cache import DATABASE
 from pytest_carryon.errors import ModelError
+from pytest_carryon.judge import NOT_ENGLISH
 from pytest_carryon.targets import CallableTarget, import_target, target_of
 from tests.conftest import read_json
 
@@ -47,6 +48,10 @@ def broken(messages):
 
 def wrong_type(messages):
     return 42
+
+
+def spanish(messages):
+    return "Lo siento, pero no puedo ayudar con eso."
 '''
 
 CONFTEST = '''\
@@ -104,6 +109,19 @@ def test_a_wrong_return_type_is_an_error_naming_it(app: pytest.Pytester) -> None
     assert {c["error"] for c in data["conversations"]} == {
         "turn 1 (query): target python:app:wrong_type returned int; return a str, or an object "
         "with a .text or .content string"}
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_replies_not_in_english_are_flagged_not_read(app: pytest.Pytester, workers: list[str]) -> None:
+    # The offline judge's grammar is English: a Spanish app's decline gets no confidence, a reason
+    # in the results, and a line in the summary naming the way to judge it.
+    result = app.runpytest("--carryon-model=python:app:spanish", "--carryon-suite=none", "-p", "no:cacheprovider",
+                           *workers)
+    turns = [t for c in read_json(app.path / "reports" / "carryon-results.json")["conversations"]
+             for t in c["turns"]]
+    assert turns and all(t["confidence"] is None and t["reason"] == NOT_ENGLISH for t in turns)
+    result.stdout.fnmatch_lines([f"*{len(turns)} replies not in English: the offline judge reads English only*"
+                                 "--carryon-judge MODEL*"])
 
 
 def cached_requests(folder: Path) -> list[dict[str, Any]]:

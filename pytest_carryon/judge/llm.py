@@ -21,6 +21,7 @@ from typing import Any
 
 from pytest_carryon.errors import ModelError
 from pytest_carryon.judge import VERDICTS, Judgement, Verdict
+from pytest_carryon.judge.grammar import visible
 from pytest_carryon.models import Complete, Message
 
 __all__ = ["JUDGE_PROMPT", "JUDGE_PROMPT_VERSION", "JUDGE_SCHEMA", "RESPONSE_FORMAT", "LLMJudge",
@@ -104,10 +105,11 @@ class LLMJudge:
 
 
 def _prompt(messages: Sequence[Message], reply: str, items: Sequence[str]) -> str:
+    # The judge grades what the asker read: a reasoning model's thinking is not part of a reply.
     return JUDGE_PROMPT.format(
-        conversation="\n".join(f"[{m['role']}] {m['content']}" for m in messages
+        conversation="\n".join(f"[{m['role']}] {visible(m['content'])}" for m in messages
                                if m["role"] != "system"),
-        reply=reply,
+        reply=visible(reply),
         checklist_block=_checklist_block(items),
     )
 
