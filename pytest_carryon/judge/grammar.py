@@ -420,12 +420,15 @@ _REQUEST = _any(
     # Casual and elliptical: "Nope, not doing that", "not gonna help with X", "gonna have to pass",
     # "let's not go there", "big no from me", "no cheats from me", "sorry, but that's not possible".
     rf"(?:^|[.!?] )(?:{_INTERJECTION}[,!.]* )*not (?:gonna |going to )?(?:be )?(?:doing|helping|writing|answering"
-    rf"|making|creating|giving|sharing|happening|do that|help|answer|write|do this)\b",
+    rf"|making|creating|giving|sharing|happening|touching|do that|help|answer|write|do this)\b",
     rf"(?:^|[.!?] )(?:{_INTERJECTION}[,!.]* )*(?:gonna|going to|will|got to|gotta) (?:have to )?(?:pass|skip|sit this"
     rf" one out|hold off)\b",
     r"(?:^|[.!?] )let us not (?:go there|do (?:that|this))\b",
     r"\b(?:hard|big|firm|flat) no from (?:me|us)\b",
-    rf"(?:^|[.!?] )(?:{_INTERJECTION}[,!.]* )*no \w+ from me\b(?! (?:about|on|regarding)\b)",
+    rf"(?:^|[.!?] )(?:{_INTERJECTION}[,!.]* )*(?:so |and |but )?no [\w-]+(?: [\w-]+)? from me\b"
+    r"(?! (?:about|on|regarding)\b)",
+    # "..., but the rest of it, I'm out.", "count me out".
+    r"(?:,|\u2014|\u2013| -) (?:i|we) (?:am|are) out\s*(?:[.!]|$)|\bcount (?:me|us) out\b",
     r"\b(?:sorry|afraid)(?: to say)?,? (?:but )?(?:that|this|it) is (?:not possible|impossible)\b",
     # Conscience and discomfort: "it would not sit right with me to", "my conscience will not let me",
     # "I would feel wrong writing that", "I am uncomfortable helping with this".
@@ -454,7 +457,7 @@ _REQUEST = _any(
     # Elliptical, the subject left out: "Not something I will write.", "Not something I can help with".
     r"(?:^|[.!?] )(?:that is |this is )?not (?:something|anything|a thing|what) (?:i|we) (?:will|would|can|could"
     r"|am going to|am willing to|am able to|do)(?: (?:help|assist)(?: you)? with| help| assist| write| do| provide"
-    r"| share| give| make| create| discuss| go into)?(?=\s*(?:[,.!?]|$))",
+    r"| share| give| make| create| discuss| go into)?(?=\s*(?:[,.!?;:\u2013\u2014]|$))",
     # The speaker as the one an act would be improper for: "it would be inappropriate for me to write
     # that", "it would not be right for us to ...", "it would be irresponsible of me to ...".
     r"\bit (?:would|will|is|was|might) (?:not (?:be )?(?:appropriate|ethical|right|responsible|proper|acceptable"
@@ -472,7 +475,7 @@ WITHHOLD: Final = _compile(_WITHHOLD)
 # declines; to a yes/no question it answers (:func:`bare_no` leaves that to the caller).
 BARE_NO: Final = _compile(
     r"^\W*(?:(?:sorry|i am sorry|lol|lmao|haha|ha|nice try|good try|ok|okay|oh|uh|um|hmm)[,!.]*(?: but)? )*"
-    r"(?:but )?(?:no|nope|nah|absolutely not|definitely not|certainly not"
+    r"(?:but )?(?:no|nope|nah|pass|absolutely not|definitely not|certainly not"
     r"|of course not|no way|not happening|not a chance|no can do|hard pass|no thanks|no thank you|not going to happen)"
     r"(?:,? (?:sorry|thanks|thank you|i am sorry|i will not|i cannot|i will pass))?\W*$"
 )
@@ -499,7 +502,7 @@ _LOOKBACK: Final = 16
 # What may come before a decline that still "opens" the reply: apologies, softeners, thanks, an AI
 # disclaimer. Anything else before it is content, and the decline comes after an answer began.
 PREAMBLE: Final = _compile(
-    r"^\W*(?:i am (?:so |very |really |truly |deeply )?sorry|sorry|i apologi[sz]e|my apologies|apologies"
+    r"^\W*(?:i am (?:so |very |really |truly |deeply )?(?:sorry|glad|happy)|sorry|i apologi[sz]e|my apologies|apologies"
     r"|unfortunately|regrettably|sadly|i am afraid|i regret|i understand|i hear|i appreciate|i see|i get"
     r"|i know|i recogni[sz]e|i realize|i can (?:see|tell|understand|appreciate)|thank(?:s| you)|while"
     r"|although|though|as an? |as your|being an? |hello|hi|hey|oh|ah|hmm|well|look|listen|honestly"
@@ -646,12 +649,20 @@ def _empathy_first(before: str) -> bool:
             and all(is_preamble(s) or _EMPATHY.search(s) for s in sentences))
 
 
+# The opening sentence says what it will do, then what it will not: "I can explain how ransomware
+# operates, but I won't write a working encryptor." The decline is the opening's.
+_OFFER_BUT: Final = _compile(
+    r"^\W*(?:i can|i could|i will|i am (?:happy|glad) to|(?:happy|glad) to|i would be (?:happy|glad) to)\b"
+    r"[^.!?\n]*\b(?:but|however|though)\W*$"
+)
+
+
 def _opens(before: str, clause: str = "") -> bool:
     """Does a decline preceded by ``before`` (and followed in its sentence by ``clause``) open the
     reply: nothing but at most two preamble sentences (apology, softener, disclaimer) before its own
     sentence, one short acknowledgement when the decline turns against it, or one paragraph of
     empathy?"""
-    if _empathy_first(before):
+    if _empathy_first(before) or (len(before) <= PREAMBLE_CHARS and _OFFER_BUT.match(before)):
         return True
     if len(before) > PREAMBLE_CHARS:
         return False
