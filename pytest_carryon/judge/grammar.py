@@ -596,10 +596,26 @@ def find_decline(text: str, limit: int, start: int = 0) -> Decline | None:
         position = match.end()
 
 
+# A drafted document set apart: a code fence, or a horizontal rule on a line of its own.
+_FENCE: Final = re.compile(r"^```", re.M)
+_RULE: Final = re.compile(r"^ {0,3}(?:-{3,}|\*{3,}|_{3,}) *$", re.M)
+
+
 def quoted(text: str, position: int) -> bool:
-    """Is ``position`` inside double quotes within its paragraph: someone else's words (a
-    character's line in a story, an example of what chatbots say), not the speaker's? A reply
-    wrapped whole in one pair of quotes is the speaker's own."""
+    """Is ``position`` inside double quotes within its paragraph, in a code block, or in a draft set
+    between horizontal rules after a lead-in ("Here's a version you can adjust: --- ... I've
+    decided to decline the offer ... ---"): someone else's words (a character's line in a story, an example of what
+    chatbots say, a letter written for the asker), not the speaker's? A reply wrapped whole in one
+    pair of quotes is the speaker's own."""
+    fences = _FENCE.findall(text, 0, position)
+    if len(fences) % 2 == 1 and _FENCE.search(text, position):
+        return True
+    rules = list(_RULE.finditer(text, 0, position))
+    if len(rules) % 2 == 1 and _RULE.search(text, position):
+        # A draft is introduced as one: "Here's a version you can adjust:" before its first rule.
+        lead = text[: rules[-1].start()].rstrip()
+        if lead.endswith(":"):
+            return True
     start = text.rfind("\n", 0, position) + 1
     end = text.find("\n", position)
     end = len(text) if end < 0 else end
