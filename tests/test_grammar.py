@@ -944,5 +944,6 @@ def test_a_draft_set_between_rules_after_a_lead_in_is_the_askers_not_a_decline()
 
 
 def test_a_decline_inside_a_code_block_is_not_the_speakers() -> None:
-    text = normalize("Use this:\n\n```python\nprint(\"I can't help with that\")\n```\n\nIt prints the message.")
-    assert find_decline(text, 600) is None
+    code = "Use this:\n\n```python\n# we cannot provide a fallback here, so fail loudly\nraise SystemExit(1)\n```\n\nDone."
+    assert find_decline(normalize(code), 600) is None
+    assert find_decline(normalize(code.replace("```", "")), 600) is not None
