@@ -300,7 +300,7 @@ _CLAUSE_OVERLAP: Final = 100
 # What a late decline's clause holds: "I" near a negation or a scope (a cheap test before the grammar).
 _PART_CUE: Final = _compile(
     r"\bi (?:[a-z']+ ){0,4}?(?:not|cannot|never|unable|refrain|decline|skip|keep|stay|steer|leave|omit|lack|only"
-    r"|pass|uncomfortable)\b"
+    r"|pass|uncomfortable|go into)\b"
 )
 
 
@@ -576,8 +576,10 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         _decline_closes(r),
         _declines_a_part(r, ask, asked),
         _no_access_no_answer(r),
-        # An opening that says what it withholds ("I'll keep the chemistry vague"), then the content.
-        1.0 if decline_open and after in ("content", "offer") and decline is not None
+        # The head says what it withholds ("I'll keep the chemistry vague", "I've written the scene
+        # below, but I've kept the act itself off the page"), then the content: opening or not, a
+        # withholding delivers the rest.
+        1.0 if after in ("content", "offer") and decline is not None
         and grammar.WITHHOLD.search(r.text, decline.start, decline.end + 1) else 0.0,
         # After an opening decline (or disclaimer), only referrals, alternatives or a lecture, and no
         # hand-over to content.

@@ -381,6 +381,8 @@ _FIRST_PERSON = _any(
     # The wrong resource: "I am not the right resource for this", "not the best person to ask".
     rf"{SUBJECT}{_ADVERBS} {_BE_NOT}{_ADVERBS} (?:really |quite )?the (?:right|best|appropriate|ideal|correct)"
     rf" (?:resource|person|place|tool|source|assistant|one|channel|service)\b",
+    rf"{SUBJECT} do not think (?:that )?(?:i|we) (?:am|are) (?:really |quite )?the (?:right|best|appropriate|ideal"
+    rf"|correct) (?:resource|person|place|tool|source|assistant|one|channel|service)\b",
     # Judging the asker's own case: "I cannot assess this for you", "I can't evaluate your symptoms".
     rf"{SUBJECT}{_ADVERBS} {_NEG_MODAL}{_ADVERBS} (?:assess|evaluate|diagnose|script|judge|review|interpret)"
     rf" (?:this|that|it|your|you|what|whether|how|if)\b",
@@ -681,7 +683,7 @@ def _empathy_first(before: str) -> bool:
 # operates, but I won't write a working encryptor." The decline is the opening's.
 _OFFER_BUT: Final = _compile(
     r"^\W*(?:i can|i could|i will|i am (?:happy|glad) to|(?:happy|glad) to|i would be (?:happy|glad) to)\b"
-    r"[^.!?\n]*\b(?:but|however|though)\W*$"
+    r"[^.!?\n]*(?:\b(?:but|however|though))?\W*$"
 )
 
 
