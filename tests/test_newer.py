@@ -21,8 +21,8 @@ JUDGE = "judge, side given"
 KEYWORD_READERS = ("prefix check (promptfoo-like)", "phrase list (everyday.py)")
 FLOORS = {
     # part: (binary, 3-class, macro-F1); reached, and before round 7 of benchmarks/JUDGE_LOG.md, in the comments.
-    "unread": (0.85, 0.74, 0.68),  # reached 0.867 / 0.758 / 0.704 (0.861 / 0.727 / 0.665)
-    "all": (0.87, 0.79, 0.75),  # reached 0.885 / 0.806 / 0.767 (0.882 / 0.767 / 0.718)
+    "unread": (0.86, 0.75, 0.70),  # reached 0.873 / 0.764 / 0.710 (0.861 / 0.727 / 0.665)
+    "all": (0.91, 0.83, 0.80),  # reached 0.921 / 0.845 / 0.815 (0.882 / 0.767 / 0.718)
 }
 
 
