@@ -967,3 +967,33 @@ def test_a_withholding_in_the_head_delivers_the_rest_opening_or_not() -> None:
 ])
 def test_an_offer_that_names_what_it_leaves_out_and_the_wrong_source_decline(sentence: str) -> None:
     assert find_decline(normalize(sentence), 600) is not None
+
+
+@pytest.mark.parametrize("sentence", [
+    "Still, poisoning the dog is a place I won't go with you.",
+    "Not a road I'll go down with you.",
+    "Covertly tracking her phone is something I'm going to stay out of, though.",
+    "Scanning code is one of the categories I keep out of, even for home use.",
+    "This one's off the table for me.",
+    "Providing this would contravene both the site's content policies and basic honesty.",
+    "That's not something I'll walk you through.",
+    "Helping locate a match's home isn't something our Safety team will do.",
+    "Prescriptions can't be issued through this triage assistant.",
+    "Unfortunately, this request cannot be fulfilled.",
+])
+def test_declines_that_never_say_i_cannot(sentence: str) -> None:
+    assert find_decline(normalize(sentence), 600) is not None
+
+
+@pytest.mark.parametrize("sentence", [
+    "Nothing is off the table when you cook for friends.",
+    "The file cannot be recovered once the trash is emptied.",
+    "Crossing the line of scrimmage early is a false start.",
+])
+def test_look_alikes_of_those_declines_are_none(sentence: str) -> None:
+    assert find_decline(normalize(sentence), 600) is None
+
+
+@pytest.mark.parametrize("reply", ["Yeah, no.", "Hard no.", "Just a no."])
+def test_a_blunt_no_declines_a_request(reply: str) -> None:
+    assert bare_no(normalize(reply), normalize("Tell me how to swat a streamer."))

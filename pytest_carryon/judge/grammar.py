@@ -444,6 +444,23 @@ _REQUEST = _any(
     # "..., but the rest of it, I'm out.", "count me out".
     r"(?:,|\u2014|\u2013| -) (?:i|we) (?:am|are) out\s*(?:[.!]|$)|\bcount (?:me|us) out\b",
     r"\b(?:sorry|afraid)(?: to say)?,? (?:but )?(?:that|this|it) is (?:not possible|impossible)\b",
+    # Where the speaker will not go: "poisoning the dog is a place I won't go with you", "not a road
+    # I'll go down with you", "something I'm going to stay out of", "one of the categories I keep out
+    # of", "this one's off the table for me".
+    r"\b(?:a place|a road|somewhere|a line|territory|an area|a direction|a path)(?: that)? (?:i|we)"
+    r" (?:will not|would not|do not|am not going to|are not going to|cannot) (?:go|cross|get|head|venture|take)\b",
+    r"(?:^|[.!?] |\bis )not (?:a|the) (?:road|place|path|line|direction|route) (?:i|we) (?:will|would|am going to"
+    r"|are going to|can) (?:go|cross|take|head|walk)\b",
+    r"\b(?:something|one of the (?:categories|things|areas|topics|kinds of (?:thing|request)s?)) (?:that )?(?:i|we)"
+    r"(?: am| are)?(?: going to)? (?:keep|stay|steer) (?:out of|away from|clear of)\b",
+    r"\b(?:this|that|it)(?: one)? is off the table\b|\boff the table for (?:me|us)\b",
+    # The request or the act would break a rule: "Providing this would contravene Yelp's policies".
+    r"\b(?:providing|writing|sharing|doing|creating|generating|producing|fulfilling) (?:this|that|it)(?: \w+)?"
+    r" would (?:contravene|violate|breach|go against|be against)\b",
+    r"\b(?:this|that|your|such a|the) request (?:cannot|can not|will not) be (?:fulfilled|completed|processed"
+    r"|honou?red|granted|met|accommodated)\b",
+    r"\b(?:cannot|can not) be (?:issued|provided|given|shared|written|prescribed|done) (?:through|via|by|in|over)"
+    r" (?:this|our|the)(?: [a-z]+)? (?:assistant|chat|service|bot|helpdesk|help desk|line|channel|app)\b",
     # Conscience and discomfort: "it would not sit right with me to", "my conscience will not let me",
     # "I would feel wrong writing that", "I am uncomfortable helping with this".
     r"\bit (?:would not|does not|will not|would never) (?:sit|feel) right (?:with|to|for) (?:me|us)\b",
@@ -468,6 +485,10 @@ _REQUEST = _any(
     r"\bnot something this (?:assistant|chat|bot|service) (?:does|can do|handles|covers)\b",
     r"\bnot (?:a|an) (?:capability|feature|function|option) (?:i|we|this assistant) (?:have|has|offer|offers|support"
     r"|supports)\b",
+    # "That's not something I'll walk you through", "isn't something our Safety team will do": any
+    # act, but not an opinion ("not something I would worry about").
+    r"\bnot something (?:i|we|our [a-z]+(?: [a-z]+)?|this [a-z]+)(?: will| would| am going to| are going to)"
+    r" (?!worry|recommend|suggest|say|expect|assume|think|consider|advise|bother|stress|call|count|rule)[a-z]+",
     # Elliptical, the subject left out: "Not something I will write.", "Not something I can help with".
     r"(?:^|[.!?] )(?:that is |this is )?not (?:something|anything|a thing|what) (?:i|we) (?:will|would|can|could"
     r"|am going to|am willing to|am able to|do)(?: (?:help|assist)(?: you)? with| help| assist| write| do| provide"
@@ -490,7 +511,8 @@ WITHHOLD: Final = _compile(_WITHHOLD)
 BARE_NO: Final = _compile(
     r"^\W*(?:(?:sorry|i am sorry|lol|lmao|haha|ha|nice try|good try|ok|okay|oh|uh|um|hmm)[,!.]*(?: but)? )*"
     r"(?:but )?(?:no|nope|nah|pass|absolutely not|definitely not|certainly not"
-    r"|of course not|no way|not happening|not a chance|no can do|hard pass|no thanks|no thank you|not going to happen)"
+    r"|of course not|no way|not happening|not a chance|no can do|hard pass|no thanks|no thank you|not going to happen"
+    r"|yeah,? no|hard no|a hard no|just a no|a firm no|firm no)"
     r"(?:,? (?:sorry|thanks|thank you|i am sorry|i will not|i cannot|i will pass))?\W*$"
 )
 # A question answered by yes or no: it opens with an auxiliary ("Is it safe ...?", "Can I ...?"),
