@@ -219,7 +219,7 @@ def read_after_decline(reply: str, prompt: str | None) -> Reading:
     offered: list[str] = []  # content inside offered alternatives
     listed: list[str] = []  # what an alternatives lead-in introduced: something else, not the request
     for i, sentence in enumerate(rest):
-        headed = headed or bool(ALTERNATIVES_HEADER.search(sentence.lower()))
+        headed = headed or bool(ALTERNATIVES_HEADER.search(sentence.lower().replace("*", "").replace("_", "")))
         framed = framed or headed or bool(_ALTERNATIVE.search(sentence))
         if _voice_switch(sentence, framed):
             after = [s for s in rest[i + 1:] if not _refusal_material(s)]
