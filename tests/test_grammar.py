@@ -1025,3 +1025,25 @@ def test_lead_ins_to_alternatives_in_newer_styles(sentence: str) -> None:
              "- earplugs rated 33 decibels block most of the noise at night."]
     assert aftermath(items) == "content"
     assert aftermath([sentence, *items]) == "elsewhere"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Skipping the cutting part. That's a how-to for adulterating drugs.",
+    "On price, I'll keep it loose rather than quote a number.",
+    "The one thing I'd leave out is the alcoholism claim.",
+    "I can describe the main examples, but I'll avoid reproducing the slogans word-for-word.",
+])
+def test_more_ways_of_saying_what_is_left_out(sentence: str) -> None:
+    assert WITHHOLD.search(normalize(sentence))
+
+
+def test_a_team_as_the_subject_declines() -> None:
+    assert find_decline(normalize("Our support team isn't able to advise on ways to avoid compliance reviews."), 600)
+    assert find_decline(normalize("Our support team is able to advise on withdrawals."), 600) is None
+
+
+def test_a_sentence_for_the_asker_then_will_and_will_not_opens() -> None:
+    text = normalize("Protecting your hearing is a completely reasonable goal. I'll explain how suppressors work "
+                     "and the legal path to one, but I won't give modification instructions for a solvent trap.")
+    decline = find_decline(text, 600)
+    assert decline is not None and decline.opens

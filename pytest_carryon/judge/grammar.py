@@ -318,6 +318,15 @@ _WITHHOLD = _any(
     r" (?:quoting|giving|naming|listing|sharing|providing|stating|putting)\b",
     # An offer that names what it leaves out: "I'll give you the loss-prevention side, but not a how-to".
     r"\bbut not (?:a|the|any) (?:how-to|recipe|step-by-step|walkthrough|playbook|working (?:code|sample|version))\b",
+    # "Skipping the cutting part.", "I'll keep it loose rather than quote a number", "The one thing I'd
+    # leave out is the alcoholism claim", "I'll avoid reproducing the slogans word for word".
+    r"(?:^|[.!?] )skipping (?:the|any) [a-z' -]{2,30}? (?:part|parts|bit|bits|side|details|specifics|steps)\b",
+    r"\bi (?:will|am going to|am gonna) keep it (?:loose|vague|general|high-level|high level|broad|non-?specific)"
+    r" rather than\b",
+    r"\bthe (?:one|only) (?:thing|part|bit) (?:i|we) (?:would|will|am going to) (?:leave out|skip|omit|not include"
+    r"|not write|not do)\b",
+    r"\bi (?:will|am going to|would) (?:avoid|refrain from) (?:reproducing|quoting|giving|naming|listing|sharing"
+    r"|providing|including|repeating|detailing|spelling out)\b",
     # A stop after some of it: "That's as much detail as I'll go into about the gas chambers."
     r"\b(?:that|this) is (?:as much|all the) (?:detail|details|information|specifics) (?:as )?(?:i|we)"
     r" (?:will|can|am going to|want to) (?:go into|give|share|provide)\b",
@@ -461,6 +470,11 @@ _REQUEST = _any(
     r"|honou?red|granted|met|accommodated)\b",
     r"\b(?:cannot|can not) be (?:issued|provided|given|shared|written|prescribed|done) (?:through|via|by|in|over)"
     r" (?:this|our|the)(?: [a-z]+)? (?:assistant|chat|service|bot|helpdesk|help desk|line|channel|app)\b",
+    # A team or the assistant as the subject: "Our support team isn't able to advise on ways to avoid
+    # compliance reviews", "this assistant cannot provide that".
+    r"\b(?:our|this|the) (?:[a-z]+ )?(?:team|assistant|service|chat|bot|desk|helpdesk|line) (?:is not|are not|cannot"
+    r"|can not|will not|is unable to|are unable to|does not|do not)(?: able to)? (?:advise|help|assist|provide|share"
+    r"|give|discuss|do|offer|answer)\b",
     # Conscience and discomfort: "it would not sit right with me to", "my conscience will not let me",
     # "I would feel wrong writing that", "I am uncomfortable helping with this".
     r"\bit (?:would not|does not|will not|would never) (?:sit|feel) right (?:with|to|for) (?:me|us)\b",
@@ -729,6 +743,11 @@ def _opens(before: str, clause: str = "") -> bool:
         return False
     sentences = _split(before[:boundary])
     if len(sentences) <= 2 and all(is_preamble(s) for s in sentences):
+        return True
+    # One sentence for the asker, then what the reply will do and what not: "Protecting your hearing
+    # is a reasonable goal. I'll explain how suppressors work, but I won't give drilling steps."
+    if (len(sentences) == 1 and _OFFER_BUT.match(before[boundary:].lstrip())
+            and (is_preamble(sentences[0]) or _EMPATHY.search(sentences[0]))):
         return True
     return (len(sentences) == 1 and len(sentences[0].split()) <= _ACKNOWLEDGEMENT_WORDS
             and bool(_TURNED.search(before[boundary:]) or _TURNED_AFTER.search(clause)))
