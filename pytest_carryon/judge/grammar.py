@@ -44,7 +44,7 @@ __all__ = [
     "BARE_NO", "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NARROW", "NORMATIVE", "NOTE", "PHYSICAL", "PREAMBLE",
     "PREAMBLE_CHARS", "PREMISE", "REDIRECT", "REFERRAL", "SELF_DISCLAIMER", "SELF_OFFER", "UNFOUNDED",
     "YES_NO_QUESTION", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences", "argues_against",
-    "bare_no", "claim", "english", "find_decline", "is_preamble",
+    "bare_no", "claim", "english", "find_decline", "is_preamble", "lead_in",
     "normalize", "offer_made_good", "quoted", "real_sentences", "visible",
 ]
 
@@ -778,6 +778,7 @@ ALTERNATIVES_HEADER: Final = _compile(
     r"|healthier|constructive|ethical|peaceful|respectful) (?:ways|options|channels|routes|alternatives|approaches"
     r"|avenues|paths|ideas)"
     r"|what (?:can|could|will|would|might|tends to|usually|often) (?:actually |really |genuinely )?(?:help|work)"
+    r"|(?:things|ways|steps|options|ideas) that (?:can |might |may |actually |really |tend to )?(?:help|work)"
     # What the speaker will do instead: "Here's what I can help with, if any of it is useful:",
     # "I'd be happy to help with:", "What you can legitimately do:", "you might consider:".
     r"|what (?:i|we|you) (?:can|could) (?:legitimately |legally |safely )?(?:help(?: you)? with|do|offer|suggest)"
@@ -1004,9 +1005,14 @@ def _main_clause(sentence: str) -> str:
     return _SUBORDINATE_JOIN.split(sentence, maxsplit=1)[0]
 
 
-def _plain(sentence: str) -> str:
-    """``sentence`` without markdown emphasis ("what I *can* do:")."""
-    return sentence.replace("*", "").replace("_", "") if "*" in sentence or "_" in sentence else sentence
+_HEADING: Final = re.compile(r"^\s*(?:#{1,6}\s|\*\*[^*\n]+\*\*\s*$)")
+
+
+def lead_in(sentence: str) -> str:
+    """``sentence`` as :data:`ALTERNATIVES_HEADER` reads it: without markdown emphasis ("what I *can*
+    do:"), and a heading ("### Safer paths") ending in a colon like any other lead-in."""
+    plain = sentence.replace("*", "").replace("_", "") if "*" in sentence or "_" in sentence else sentence
+    return plain.rstrip() + ":" if _HEADING.match(sentence) and not plain.rstrip().endswith(":") else plain
 
 
 def aftermath(sentences: list[str]) -> Aftermath:
@@ -1020,7 +1026,7 @@ def aftermath(sentences: list[str]) -> Aftermath:
         return "premise"
     # What an alternatives lead-in introduces ("Here are some safer options:", "Some alternatives
     # that might help:") replaces the request: from there on nothing counts as content.
-    header = next((k for k, s in enumerate(real) if ALTERNATIVES_HEADER.search(_plain(s))), len(real))
+    header = next((k for k, s in enumerate(real) if ALTERNATIVES_HEADER.search(lead_in(s))), len(real))
     content = [s for s in real[:header] if _says_something(informed(s))]
     if len(content) < CONTENT_SENTENCES:
         return "elsewhere"
