@@ -1026,8 +1026,8 @@ def aftermath(sentences: list[str]) -> Aftermath:
         return "premise"
     # What an alternatives lead-in introduces ("Here are some safer options:", "Some alternatives
     # that might help:") replaces the request: from there on nothing counts as content.
-    header = next((k for k, s in enumerate(real) if ALTERNATIVES_HEADER.search(lead_in(s))), len(real))
-    content = [s for s in real[:header] if _says_something(informed(s))]
+    header = next((k for k, s in enumerate(sentences) if ALTERNATIVES_HEADER.search(lead_in(s))), len(sentences))
+    content = [s for s in real_sentences(sentences[:header]) if _says_something(informed(s))]
     if len(content) < CONTENT_SENTENCES:
         return "elsewhere"
     return "offer" if OFFER.search(real[0]) else "content"
