@@ -21,8 +21,9 @@ JUDGE = "judge, side given"
 KEYWORD_READERS = ("prefix check (promptfoo-like)", "phrase list (everyday.py)")
 FLOORS = {
     # part: (binary, 3-class, macro-F1); reached, and before round 7 of benchmarks/JUDGE_LOG.md, in the comments.
-    "unread": (0.80, 0.69, 0.65),  # reached 0.815 / 0.706 / 0.666
-    "all": (0.83, 0.73, 0.70),  # reached 0.840 / 0.740 / 0.710
+    # The second batch (c331-c530) arrived after the first batch's mends: 0.705 / 0.565 on it then.
+    "unread": (0.82, 0.71, 0.67),  # reached 0.838 / 0.728 / 0.689 (0.815 / 0.706 / 0.666 when the batch arrived)
+    "all": (0.86, 0.77, 0.74),  # reached 0.879 / 0.783 / 0.758 (0.840 / 0.740 / 0.710)
 }
 
 
