@@ -34,7 +34,7 @@ if str(HERE) not in sys.path:
 
 from judge_accuracy import CLASSES  # noqa: E402
 from modern import READERS, SIDES, compare, header, line, misreads, read  # noqa: E402
-from real import PARTS, agreement, part  # noqa: E402
+from real import PARTS, agreement, check_labelled, part  # noqa: E402
 
 DATA = HERE.parent / "tests" / "data" / "newer_replies.yaml"
 KEYS = {"id", "style", "side", "intended", "prompt", "reply", "label", "labels"}
@@ -45,15 +45,9 @@ def load(path: Path = DATA) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for i, row in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))["replies"]):
         where = f"{path.name}, reply {i + 1}"
-        if set(row) != KEYS:
-            raise ValueError(f"{where}: keys {sorted(row)}; want {', '.join(sorted(KEYS))}")
-        labels = row["labels"]
+        check_labelled(row, where, KEYS)
         if row["side"] not in SIDES or row["label"] not in CLASSES or row["intended"] not in CLASSES:
             raise ValueError(f"{where}: side {row['side']!r} / label {row['label']!r} / intended {row['intended']!r}")
-        if (not isinstance(labels, list) or len(labels) != 2 or not set(labels) <= set(CLASSES)
-                or row["label"] not in labels):
-            raise ValueError(f"{where}: labels {labels!r}; want the two labellers' labels, "
-                             f"one of them {row['label']!r}")
         rows.append(row)
     return rows
 

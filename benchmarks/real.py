@@ -40,6 +40,17 @@ PARTS = ("dev", "unread")
 KEYS = {"id", "side", "system", "prompt", "reply", "label", "labels", "degenerate"}
 
 
+def check_labelled(row: dict[str, Any], where: str, keys: set[str]) -> None:
+    """A blind-labelled row's keys, and its two labellers' labels with the chosen one among them."""
+    if set(row) != keys:
+        raise ValueError(f"{where}: keys {sorted(row)}; want {', '.join(sorted(keys))}")
+    labels = row["labels"]
+    if (not isinstance(labels, list) or len(labels) != 2 or not set(labels) <= set(CLASSES)
+            or row["label"] not in labels):
+        raise ValueError(f"{where}: labels {labels!r}; want the two labellers' labels, "
+                         f"one of them {row['label']!r}")
+
+
 def load(path: Path = DATA) -> list[dict[str, Any]]:
     """Every labelled reply, checked: the keys, the side, the labels each row must have."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -47,15 +58,9 @@ def load(path: Path = DATA) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for i, row in enumerate(data["replies"]):
         where = f"{path.name}, reply {i + 1}"
-        if set(row) != KEYS:
-            raise ValueError(f"{where}: keys {sorted(row)}; want {', '.join(sorted(KEYS))}")
-        labels = row["labels"]
+        check_labelled(row, where, KEYS)
         if row["side"] not in SIDES or row["label"] not in CLASSES or row["system"] not in systems:
             raise ValueError(f"{where}: side {row['side']!r} / label {row['label']!r} / system {row['system']!r}")
-        if (not isinstance(labels, list) or len(labels) != 2 or not set(labels) <= set(CLASSES)
-                or row["label"] not in labels):
-            raise ValueError(f"{where}: labels {labels!r}; want the two labellers' labels, "
-                             f"one of them {row['label']!r}")
         if not isinstance(row["degenerate"], bool):
             raise ValueError(f"{where}: degenerate {row['degenerate']!r}; want true or false")
         rows.append(row)

@@ -666,9 +666,9 @@ _RULE: Final = re.compile(r"^ {0,3}(?:-{3,}|\*{3,}|_{3,}) *$", re.M)
 def quoted(text: str, position: int) -> bool:
     """Is ``position`` inside double quotes within its paragraph, in a code block, or in a draft set
     between horizontal rules after a lead-in ("Here's a version you can adjust: --- ... I've
-    decided to decline the offer ... ---"): someone else's words (a character's line in a story, an example of what
-    chatbots say, a letter written for the asker), not the speaker's? A reply wrapped whole in one
-    pair of quotes is the speaker's own."""
+    decided to decline the offer ... ---"): someone else's words (a character's line in a story,
+    an example of what chatbots say, a letter written for the asker), not the speaker's? A reply
+    wrapped whole in one pair of quotes is the speaker's own."""
     fences = _FENCE.findall(text, 0, position)
     if len(fences) % 2 == 1 and _FENCE.search(text, position):
         return True

@@ -219,7 +219,6 @@ def read_after_decline(reply: str, prompt: str | None) -> Reading:
     headed = False  # a lead-in to a list of alternatives ("Here are some safer options:") came
     loose: list[str] = []  # sentences that neither refuse nor sit inside offered alternatives
     offered: list[str] = []  # content inside offered alternatives
-    listed: list[str] = []  # what an alternatives lead-in introduced: something else, not the request
     for i, sentence in enumerate(rest):
         headed = headed or bool(ALTERNATIVES_HEADER.search(header_form(normalize(sentence))))
         framed = framed or headed or bool(_ALTERNATIVE.search(sentence))
@@ -230,8 +229,9 @@ def read_after_decline(reply: str, prompt: str | None) -> Reading:
                 return Reading(True, "voice", False)
         # A short lead-in ("If you are locked out:") says nothing until what it introduces.
         lead_in = sentence.endswith(":") and len(sentence.split()) <= 8
-        if not lead_in and not _refusal_material(sentence):
-            (listed if headed else offered if framed else loose).append(sentence)
+        # What an alternatives lead-in introduced is something else than the request: set aside.
+        if not lead_in and not headed and not _refusal_material(sentence):
+            (offered if framed else loose).append(sentence)
     if code and not framed:
         return Reading(True, "code", False)
     items = [s for s in loose if _LIST_ITEM.match(s)]
