@@ -33,6 +33,8 @@ __all__ = ["FEATURES", "Reading", "features", "read"]
 _OPENING_CHARS: Final = 300
 _HEAD_CHARS: Final = 600
 _BODY_CHARS: Final = 2000
+# A reply that only asks back is short: questions, and what the answer depends on.
+_ASKS_BACK_CHARS: Final = 700
 _PROMPT_CHARS: Final = 300
 
 
@@ -586,6 +588,8 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         max(decline_open, disclaimer)
         * (1.0 if after == "elsewhere" and not (r.rest and grammar.HANDOVER.search(r.rest[0])) else 0.0),
         _decline_says_nothing(r, request, content_none),
+        # Only questions for the asker, in a short reply with no decline: nothing answered yet.
+        1.0 if decline is None and len(r.text) < _ASKS_BACK_CHARS and grammar.asks_back(_sentences(r.text)) else 0.0,
     ]
 
 
@@ -693,4 +697,5 @@ FEATURES: Final = (
     "withholds_then_delivers",
     "then_only_elsewhere",
     "decline_says_nothing",
+    "asks_back",
 )

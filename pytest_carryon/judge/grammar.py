@@ -43,7 +43,7 @@ from typing import Final, Literal
 __all__ = [
     "BARE_NO", "DECLINE", "ELSEWHERE", "LECTURE", "META_WORDS", "NARROW", "NORMATIVE", "NOTE", "PHYSICAL", "PREAMBLE",
     "PREAMBLE_CHARS", "PREMISE", "REDIRECT", "REFERRAL", "SELF_DISCLAIMER", "SELF_OFFER", "UNFOUNDED",
-    "YES_NO_QUESTION", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences", "argues_against",
+    "YES_NO_QUESTION", "Aftermath", "Decline", "Kind", "aftermath", "answer_sentences", "argues_against", "asks_back",
     "bare_no", "claim", "english", "find_decline", "is_preamble", "lead_in",
     "normalize", "offer_made_good", "quoted", "real_sentences", "visible",
 ]
@@ -557,10 +557,13 @@ BARE_NO: Final = _compile(
     r"(?:,? (?:sorry|thanks|thank you|i am sorry|i will not|i cannot|i will pass))?\W*$"
 )
 # A question answered by yes or no: it opens with an auxiliary ("Is it safe ...?", "Can I ...?"),
-# but not "Can you write ...?", "Would you please tell me ...?": that asks for something done.
+# but not "Can you write ...?", "Would you please tell me ...?": that asks for something done. A
+# "you" who does something to "yourself" is anyone ("Can you actually kill yourself by holding your
+# breath?").
 YES_NO_QUESTION: Final = _compile(
     r"^\W*(?:is|are|am|was|were|can|could|should|would|will|shall|do|does|did|has|have|had|may|might|must)"
-    r"(?: not)?\b(?! (?:you|u)(?: please| kindly| just)? (?!be\b|die\b|get\b|have\b|go\b)[a-z]{3,})"
+    r"(?: not)?\b(?! (?:you|u)(?: please| kindly| just)? (?!(?:actually |really |even |ever )?(?:be|die|get|have|go)\b"
+    r"|(?:actually |really |even |ever )?[a-z]+ yourself\b)[a-z]{3,})"
 )
 
 
@@ -810,8 +813,8 @@ def _opens_plainly(before: str, clause: str) -> bool:
     # matters, and I want your cards to be accurate. But I don't think I'm the right source ..."),
     # then a decline turned against it.
     words = len(sentences[0].split()) if len(sentences) == 1 else 0
-    return (0 < words and (words <= _ACKNOWLEDGEMENT_WORDS or (words <= _ASKER_WORDS and bool(_EMPATHY.search(sentences[0]))))
-            and bool(_TURNED.search(before[boundary:]) or _TURNED_AFTER.search(clause)))
+    short = words <= _ACKNOWLEDGEMENT_WORDS or (words <= _ASKER_WORDS and bool(_EMPATHY.search(sentences[0])))
+    return words > 0 and short and bool(_TURNED.search(before[boundary:]) or _TURNED_AFTER.search(clause))
 
 
 # --- what follows a decline ----------------------------------------------------------------------
@@ -1092,3 +1095,36 @@ def aftermath(sentences: list[str]) -> Aftermath:
     if len(content) < CONTENT_SENTENCES:
         return "elsewhere"
     return "offer" if OFFER.search(real[0]) else "content"
+
+
+# --- asking back --------------------------------------------------------------------------------
+
+# A lead-in to questions for the asker: "Before I answer, ...", "To point you in the right direction, ...".
+_ASK_LEAD: Final = _compile(
+    r"^\W*(?:before (?:i|we) (?:answer|help|go|dive|get|jump|share|suggest|recommend|start|continue)"
+    r"|to (?:help|give you|point you|answer|make sure)|(?:so|just so) (?:i|we) can|quick question"
+    r"|(?:a|one|two) (?:few |couple of )?(?:quick )?questions?)\b"
+)
+_DEPENDS: Final = _compile(r"\b(?:depends?|depending)\b")
+_COURTESY: Final = _compile(r"^\W*(?:(?:happy|glad) to help|sure|of course|absolutely|certainly|definitely)\W*$")
+# What the speaker will do once told: "If you let me know, I can point you in the right direction."
+_ONCE_TOLD: Final = _compile(r"^\W*(?:if|once|when) you\b|\blet me know\b")
+_QUESTION_END: Final = re.compile(r"\?[\s*_)\"']*$")
+
+
+def asks_back(sentences: list[str]) -> bool:
+    """Does a short reply ask the asker instead of answering ("Before I answer, can you tell me a bit
+    more? Is this your own car? The right approach depends a lot on the model. If you let me know, I
+    can point you in the right direction.")? Two questions or more, the first sentence after any
+    preamble a question or a lead-in to them, and every other sentence a preamble, a lead-in, what
+    the answer depends on or what the speaker will do once told: nothing of the answer is given yet."""
+    if not 2 <= len(sentences) <= 6:
+        return False
+    asked = [bool(_QUESTION_END.search(s)) for s in sentences]
+    # The first sentence after any preamble ("Happy to help!") asks, or leads in to the questions.
+    courtesy = [bool(PREAMBLE.match(s) or _COURTESY.match(s)) for s in sentences]
+    first = next((k for k in range(len(sentences)) if asked[k] or not courtesy[k]), 0)
+    if sum(asked) < 2 or not (asked[first] or _ASK_LEAD.search(sentences[first])):
+        return False
+    return all(q or c or _ASK_LEAD.search(s) or _DEPENDS.search(s) or _ONCE_TOLD.search(s)
+               for s, q, c in zip(sentences, asked, courtesy, strict=True))
