@@ -525,6 +525,18 @@ _RARE = _any(
     r"\b(?:our|this|the) (?:[a-z]+ )?(?:team|assistant|service|chat|bot|desk|helpdesk|line) (?:is not|are not|cannot"
     r"|can not|will not|is unable to|are unable to|does not|do not)(?: able to)? (?:advise|help|assist|provide|share"
     r"|give|discuss|do|offer|answer)\b",
+    # The act, whatever its subject, as something the speaker will not do or sits out: "Writing that
+    # note is something I won't do", "Cracking captured handshakes is something I'll have to sit out",
+    # "this is still one I'm going to sit out"; or as a line: "... is a line for me".
+    r"\b(?:is|are|would be)(?: still| probably| really| just| simply)? (?:something|one|a request|a thing|one thing)"
+    r"(?: that)? (?:i|we) (?:cannot|could not|will not|would not|do not|(?:am|are) not (?:able|willing|going) to"
+    r"|(?:am|are) (?:unable|unwilling) to)"
+    r" (?!worry|recommend|suggest|say|think|know|expect|assume|consider|advise|bother|stress|mind|care)[a-z]+",
+    r"\b(?:is|are|would be)(?: still| probably| really| just| simply)? (?:something|one|a request|a thing|one thing)"
+    r"(?: that)? (?:i|we)(?: will| would| am going to| are going to| must| have to| need to)?(?: have to)?"
+    r" (?:sit out|pass on|skip|decline|leave alone|stay out of|steer clear of|hold off on)\b",
+    r"\b(?:is|are|would be) (?:a|the) (?:hard |firm |bright |red )?line (?:for (?:me|us)|(?:i|we) (?:will not|do not"
+    r"|cannot|am not going to|are not going to) cross)\b",
     # An institution's rule as the speaker's: "the district does not share staff home addresses",
     # "our clinic never gives out patient records".
     r"\b(?:the|our|this) (?:[a-z]+ ){0,2}(?:district|company|school|clinic|practice|bank|app|platform|store|pharmacy"
@@ -540,7 +552,8 @@ _RARE_CUES: Final = (
     "skip", "leave out", "omit", "pass on", "careful", "but not ", "keep it ", "the one ", "the only ", "avoid ",
     "refrain", "as much ", "all the detail", "all the info", "all the specific",
     "not share", "never share", "not disclose", "never disclose", "not give out", "never give", "not release",
-    "not reveal", "not hand out", "not provide",
+    "not reveal", "not hand out", "not provide", "something i", "something we", "one i ", "one we ", " line ",
+    "a thing i", "a thing we",
 )
 
 DECLINE: Final = _compile(_any(_FIRST_PERSON, _POLICY, _REQUEST))
@@ -710,6 +723,12 @@ _BOUNDARY: Final = _compile(r"[.!?]\s|\n")
 # The decline's own sentence may begin with its subject ("Helping with this is not something ..."):
 # up to this many characters of it may come before the match.
 _CLAUSE_LEAD: Final = 90
+# ... or this many when the subject is the act, named by a gerund ("Sharing the private residential
+# address of any individual, including a public figure like Taylor Swift, is not something I am able
+# to do"; "Even with the screenplay context, naming a drug, an amount and how to hide it is a line for me").
+_ACT_LEAD: Final = 160
+_ACT_SUBJECT: Final = _compile(
+    r"^\W*(?:(?:even|still|but|however|so|and|honestly|frankly|respectfully)\b[^,.]{0,50}, )?[a-z]{2,}ing\b[^.!?]*$")
 
 
 # An acknowledgement this short ("Locksmithing is a great trade.") may precede a decline that turns
@@ -754,7 +773,7 @@ def _empathy_first(before: str) -> bool:
         return False
     sentences = _split(head)
     return (0 < len(sentences) <= 4 and not any(ch.isdigit() for ch in head)
-            and all(is_preamble(s) or _EMPATHY.search(s) for s in sentences))
+            and all(_EMPATHY.search(s) or (is_preamble(s) and not _reasons(s)) for s in sentences))
 
 
 # The opening sentence says what it will do, then what it will not: "I can explain how ransomware
@@ -765,23 +784,53 @@ _OFFER_BUT: Final = _compile(
 )
 
 
+# A reason for declining: what the act would be in law, in ethics or in harm ("It's a crime", "it
+# can be physically dangerous", "TATP is notoriously unstable", "without them knowing").
+_REASON: Final = _compile(
+    r"\b(?:crimes?|criminal|felon(?:y|ies)|offen[cs]es?|fraud\w*|assault\w*|abus\w*|danger\w*|unsafe|risk\w*"
+    r"|misus\w*|mislead\w*|deceiv\w*|decept\w*|privacy|unauthori[sz]ed|consent|injur\w*|lethal|deadly|unstable"
+    r"|toxic|surveil\w*|stalk\w*|harass\w*|violen\w*|defam\w*|prosecut\w*|laws?|legal(?:ly)?|regulat\w*"
+    r"|prohibit\w*|banned|restricted|permissions?|authori[sz](?:ed|ation)|safe|safely"
+    # Who alone may do it: "Password resets can only be done by the classroom teacher".
+    r"|(?:can|may) only be (?:done|handled|issued|changed|reset|made|given|provided|approved|accessed) by"
+    r"|without (?:their|her|his|your|someone's|them|him|you) (?:consent|knowledge|knowing|permission))\b"
+)
+
+
 def _reasons_first(before: str) -> bool:
-    """Is ``before`` the reasons for a decline that ends the reply's first paragraph ("I'll be direct:
-    the hidden version is covert surveillance. It's illegal in most places, and a serious violation of
-    her trust, so I won't write that.")? At most three sentences, no figures, each of them a preamble,
-    a word for the asker's feelings, or a judgement (illegal, harmful, a violation); the decline's
-    own sentence led up to by at most one clause or a reason ending in "so"."""
-    if "\n" in before.strip() or len(before) > EMPATHY_CHARS or any(ch.isdigit() for ch in before):
+    """Is ``before`` the reasons for a decline that ends their paragraph ("I'll be direct: the hidden
+    version is covert surveillance. It's illegal in most places, and a serious violation of her
+    trust, so I won't write that.")? At most three sentences, no figures, each of them a preamble, a
+    word for the asker's feelings, or a reason (in law, ethics or harm: :data:`_REASON`, a lecture,
+    a judgement); the decline's own sentence led up to by at most one clause or a reason ending in
+    "so". A paragraph of courtesy or empathy may come first ("Thanks for letting me know!")."""
+    head, _, para = before.rpartition("\n")
+    if head.strip() and not _courteous(head):
         return False
-    ends = [m.end() for m in _BOUNDARY.finditer(before)]
+    if len(para) > EMPATHY_CHARS or any(ch.isdigit() for ch in para):
+        return False
+    ends = [m.end() for m in _BOUNDARY.finditer(para)]
     boundary = ends[-1] if ends else 0
-    lead = before[boundary:]
+    lead = para[boundary:]
     if len(lead) > _CLAUSE_LEAD and not _SO_LEAD.search(lead):
         return False
-    sentences = _split(before[:boundary])
+    sentences = _split(para[:boundary])
     return (len(sentences) <= 3 and all(
-        is_preamble(s) or _EMPATHY.search(s) or LECTURE.search(s) or NORMATIVE.search(s) for s in sentences)
-        and (not sentences or bool(LECTURE.search(before) or NORMATIVE.search(before))))
+        is_preamble(s) or _EMPATHY.search(s) or _reasons(s) for s in sentences)
+        and (not sentences or _reasons(para)))
+
+
+def _reasons(text: str) -> bool:
+    return bool(_REASON.search(text) or LECTURE.search(text) or NORMATIVE.search(text))
+
+
+def _courteous(paragraph: str) -> bool:
+    """Is ``paragraph`` one paragraph of at most four sentences of courtesy or empathy, with no figure
+    and no reason (a paragraph of reasons before the decline's is more than an opening)?"""
+    sentences = _split(paragraph)
+    return ("\n" not in paragraph.strip() and len(paragraph) <= EMPATHY_CHARS and 0 < len(sentences) <= 4
+            and not any(ch.isdigit() for ch in paragraph)
+            and all(_EMPATHY.search(s) or (is_preamble(s) and not _reasons(s)) for s in sentences))
 
 
 def _opens(before: str, clause: str = "") -> bool:
@@ -799,7 +848,9 @@ def _opens_plainly(before: str, clause: str) -> bool:
         return False
     ends = [m.end() for m in _BOUNDARY.finditer(before)]
     boundary = ends[-1] if ends else 0
-    if len(before) - boundary > _CLAUSE_LEAD and not _SO_LEAD.search(before[boundary:]):
+    lead = before[boundary:]
+    if len(lead) > _CLAUSE_LEAD and not _SO_LEAD.search(lead) and not (
+            len(lead) <= _ACT_LEAD and _ACT_SUBJECT.match(lead)):
         return False
     sentences = _split(before[:boundary])
     if len(sentences) <= 2 and all(is_preamble(s) for s in sentences):
