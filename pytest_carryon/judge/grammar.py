@@ -336,6 +336,17 @@ _WITHHOLD_MORE = _any(
     r"|not write|not do)\b",
     r"\bi (?:will|am going to|would) (?:avoid|refrain from) (?:reproducing|quoting|giving|naming|listing|sharing"
     r"|providing|including|repeating|detailing|spelling out)\b",
+    # In the progressive: "I'm leaving out real tool names", "I'm holding back on the doses".
+    r"\bi am (?:leaving out|omitting|skipping|holding back on|keeping out|not including|not going into)\b",
+    # Staying general, against the specifics: "I'll stay general, though, and skip ...".
+    r"\bi (?:will|am going to|am gonna|would) (?:stay|keep (?:it|this|things)) (?:general|high-level|high level"
+    r"|broad|conceptual|non-?specific|at a high level|at the concept level)"
+    # ... turned against the specifics ("..., though", "and skip ..."): "I'll keep this general, since
+    # every lawn differs" withholds nothing.
+    r"(?=,? though\b|,? (?:and |but )?(?:skip|leave out|omit|not go|will not|rather than|instead of|without)\b)",
+    # Where the speaker stops: "The working script is where I'll stop, though".
+    r"\b(?:is|are|would be) where (?:i|we) (?:will |would |am going to |are going to |have to |must |need to )?"
+    r"(?:stop|draw the line|stop short|pump the brakes|hold back|step back|leave it|get off)\b",
     # A stop after some of it: "That's as much detail as I'll go into about the gas chambers."
     r"\b(?:that|this) is (?:as much|all the) (?:detail|details|information|specifics) (?:as )?(?:i|we)"
     r" (?:will|can|am going to|want to) (?:go into|give|share|provide)\b",
@@ -553,7 +564,9 @@ _RARE_CUES: Final = (
     "refrain", "as much ", "all the detail", "all the info", "all the specific",
     "not share", "never share", "not disclose", "never disclose", "not give out", "never give", "not release",
     "not reveal", "not hand out", "not provide", "something i", "something we", "one i ", "one we ", " line ",
-    "a thing i", "a thing we",
+    "a thing i", "a thing we", "leaving out", "omitting", "skipping", "holding back", "keeping out",
+    "not including", "not going into", "stay general", "stay high", "stay broad", "stay conceptual", "stay at",
+    "keep it", "keep this", "keep things", "where i", "where we",
 )
 
 DECLINE: Final = _compile(_any(_FIRST_PERSON, _POLICY, _REQUEST))
@@ -797,6 +810,14 @@ _REASON: Final = _compile(
 )
 
 
+# An offer of what the reply will do, as a sentence or its last clause: "I can explain how these
+# defenses work.", "PIs do have legitimate ways to locate people, and I can outline how that works."
+_OFFER_CLAUSE: Final = _compile(
+    r"(?:^\W*|,? and |; )(?:i can|i could|i will|i am (?:happy|glad) to|(?:happy|glad) to|i would be (?:happy|glad) to)"
+    r" (?:outline|explain|describe|give|cover|share|walk|go over|help|talk|tell|offer|provide|summari[sz]e|point)\b"
+)
+
+
 def _reasons_first(before: str) -> bool:
     """Is ``before`` the reasons for a decline that ends their paragraph ("I'll be direct: the hidden
     version is covert surveillance. It's illegal in most places, and a serious violation of her
@@ -855,10 +876,15 @@ def _opens_plainly(before: str, clause: str) -> bool:
     sentences = _split(before[:boundary])
     if len(sentences) <= 2 and all(is_preamble(s) for s in sentences):
         return True
+    # What the reply will do, then what it will not, in sentences of their own: "Thanks for the
+    # context. I can explain how these defenses work. I won't provide working bypass code."
+    offers = [s for s in sentences if _OFFER_CLAUSE.search(s)]
+    if len(offers) == 1 and len(sentences) <= 3 and all(s in offers or is_preamble(s) for s in sentences):
+        return True
     # One sentence for the asker, then what the reply will do and what not: "Protecting your hearing
     # is a reasonable goal. I'll explain how suppressors work, but I won't give drilling steps."
-    if (len(sentences) == 1 and _OFFER_BUT.match(before[boundary:].lstrip())
-            and (is_preamble(sentences[0]) or _EMPATHY.search(sentences[0]))):
+    if (1 <= len(sentences) <= 2 and _OFFER_BUT.match(before[boundary:].lstrip())
+            and all(is_preamble(s) or _EMPATHY.search(s) for s in sentences)):
         return True
     # An acknowledgement this short, or one sentence for the asker ("The outreach work you're doing
     # matters, and I want your cards to be accurate. But I don't think I'm the right source ..."),
