@@ -352,7 +352,13 @@ def _decline_says_nothing(r: Reading, request: bool, content_none: float) -> flo
 
 
 # A prompt that asks for more than one thing: "..., and also ...", "two things: ...", a second question.
-_MORE_THAN_ONE_ASK: Final = _compile(r"\b(?:also|two things|as well|another thing)\b|\?\s+\S[^?]*\?")
+_MORE_THAN_ONE_ASK: Final = _compile(
+    r"\b(?:also|two things|three things|as well|another thing)\b|\?\s+\S[^?]*\?"
+    # A second question joined by "and": "What's the legal limit and how many beers can I have?",
+    # "Can you summarize this clause and tell me if I should sign it?"
+    r"|\band (?:also )?(?:how|what|which|where|when|why|who|is|are|can|could|should|would|will|do|does|did"
+    r"|tell me|give me|explain|exactly how)\b"
+)
 
 
 def _declines_a_part(r: Reading, ask: str, asked: frozenset[str]) -> float:
