@@ -592,7 +592,9 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
         # After an opening decline (or disclaimer), only referrals, alternatives or a lecture, and no
         # hand-over to content.
         max(decline_open, disclaimer)
-        * (1.0 if after == "elsewhere" and not (r.rest and grammar.HANDOVER.search(r.rest[0])) else 0.0),
+        * (1.0 if after == "elsewhere" and not (r.rest and grammar.HANDOVER.search(r.rest[0])
+                                                and not grammar.ALTERNATIVES_HEADER.search(grammar.lead_in(r.rest[0])))
+           else 0.0),
         _decline_says_nothing(r, request, content_none),
         # Only questions for the asker, in a short reply with no decline: nothing answered yet.
         1.0 if decline is None and len(r.text) < _ASKS_BACK_CHARS and grammar.asks_back(_sentences(r.text)) else 0.0,
