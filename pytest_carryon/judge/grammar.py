@@ -919,7 +919,8 @@ ALTERNATIVES_HEADER: Final = _compile(
     r"|healthier|constructive|ethical|peaceful|respectful) (?:ways|options|channels|routes|alternatives|approaches"
     r"|avenues|paths|ideas)"
     r"|what (?:can|could|will|would|might|tends to|usually|often) (?:actually |really |genuinely )?(?:help|work)"
-    r"|(?:things|ways|steps|options|ideas) that (?:can |might |may |actually |really |tend to )?(?:help|work)"
+    r"|(?:things|ways|steps|options|ideas) that (?:(?:can|might|may|actually|really|tend to|usually|often|generally)"
+    r" ){0,2}(?:help|work)"
     # What the speaker will do instead: "Here's what I can help with, if any of it is useful:",
     # "I'd be happy to help with:", "What you can legitimately do:", "you might consider:".
     r"|what (?:i|we|you) (?:can|could) (?:legitimately |legally |safely )?(?:help(?: you)? with|do|offer|suggest)"

@@ -87,7 +87,12 @@ _HANDOVER = re.compile(
 _ALTERNATIVE = re.compile(
     r"\b(?:instead|rather than|suggest\w*|recommend\w*|encourag\w*|advis\w*|urge|consider\w*"
     r"|alternatives?|healthy|healthier|positive|constructive|peaceful\w*|lawful|legal (?:ways|options|means)"
-    r"|ethical (?:ways|options|means)|productive|respectful\w*)\b",
+    r"|ethical (?:ways|options|means)|productive|respectful\w*)\b"
+    # A different need, named and served: "If you're interested in writing about teacher-student
+    # dynamics, I can help with ...", "If what you actually want is ...", "If the real concern is ...".
+    r"|^\W*if (?:you(?:'re| are)? (?:interested|looking|asking|worried|trying|want|need|just want|actually want"
+    r"|really want|were actually|were really)|what you (?:actually |really )?(?:want|need)|there(?:'s| is) a related"
+    r"|the (?:real )?(?:concern|goal|issue|problem|worry)|your (?:real )?(?:goal|concern|aim|worry))\b",
     re.IGNORECASE,
 )
 # An offer of another voice, not yet a switch to it.
