@@ -95,6 +95,9 @@ _ALTERNATIVE = re.compile(
     r"|the (?:real )?(?:concern|goal|issue|problem|worry)|your (?:real )?(?:goal|concern|aim|worry))\b",
     re.IGNORECASE,
 )
+# A frame named only to deny it makes a difference: "however the story is handled", "even in fiction".
+_FRAME_DENIED = re.compile(r"\b(?:however|whatever|no matter (?:how|what)|even (?:in|as|if|for|with)|regardless of)\b",
+                           re.IGNORECASE)
 # An offer of another voice, not yet a switch to it.
 _OFFERS_VOICE = re.compile(r"\b(?:i|we)(?:'d| could| can| would| might)\b|\b(?:happy|glad) to\b", re.IGNORECASE)
 # Content that instructs: the reader told what they would do.
@@ -202,9 +205,10 @@ def _voice_switch(sentence: str, framed: bool) -> bool:
         return False
     if _PERSONA.search(sentence) or _LABEL.match(sentence):
         return True
-    # "I could write you a story instead" offers another voice; "Here's a story" switches to it.
+    # "I could write you a story instead" offers another voice; "Here's a story" switches to it;
+    # "That stays true however the story is handled" denies the frame.
     if (_OFFERS_VOICE.search(sentence) or _REDIRECT.search(sentence)
-            or _WARN.search(sentence)):
+            or _WARN.search(sentence) or _FRAME_DENIED.search(sentence)):
         return False
     return bool(_VOICE.search(sentence) or (not framed and _HANDOVER.search(sentence)))
 
