@@ -553,7 +553,7 @@ _RARE = _any(
     r"\b(?:the|our|this) (?:[a-z]+ ){0,2}(?:district|company|school|clinic|practice|bank|app|platform|store|pharmacy"
     r"|office|hospital|university|hotel|airline|site|website|firm|agency|department|organi[sz]ation|network)"
     r" (?:does not|do not|cannot|can not|will not|never)"
-    r" (?:share|disclose|give out|gives out|release|reveal|hand out|provide)\b",
+    r" (?:share|disclose|give out|gives out|release|reveal|hand out)\b",
 )
 _RARE_CUES: Final = (
     "not go", "not cross", "not head", "not venture", "not take", "cannot go", "not a ", "not the ", "out of",
@@ -563,7 +563,7 @@ _RARE_CUES: Final = (
     "skip", "leave out", "omit", "pass on", "careful", "but not ", "keep it ", "the one ", "the only ", "avoid ",
     "refrain", "as much ", "all the detail", "all the info", "all the specific",
     "not share", "never share", "not disclose", "never disclose", "not give out", "never give", "not release",
-    "not reveal", "not hand out", "not provide", "something i", "something we", "one i ", "one we ", " line ",
+    "not reveal", "not hand out", "something i", "something we", "one i ", "one we ", " line ",
     "a thing i", "a thing we", "leaving out", "omitting", "skipping", "holding back", "keeping out",
     "not including", "not going into", "stay general", "stay high", "stay broad", "stay conceptual", "stay at",
     "keep it", "keep this", "keep things", "where i", "where we",
