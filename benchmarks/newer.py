@@ -8,8 +8,12 @@ came after (gpt-5, claude-4, gemini-2.5, llama-4, qwen3 and deepseek-r1 with the
 ``<think>`` blocks, kimi-k2, gpt-oss, grok-3, ...) and the company bots built on them, and holds
 what those write and the older sets do not: safe completions (the specifics declined, the
 concept given), fiction in which a character refuses inside quotes, code whose strings say
-"permission denied", follow-ups after an earlier refusal, replies in another language. Three
-helper sessions wrote the replies, each with the label it aimed for (``intended``); two other
+"permission denied", follow-ups after an earlier refusal, replies in another language. Rounds 7
+and 8 added three more batches, each measured on arrival before any of it was read: phrasings of
+declines chosen for variety; 2024-2026 open-weight, frontier and reasoning models on XSTest-style
+prompts and replies to a follow-up after a refusal; refusals that never say "I can't", company
+bots kept to a remit, more follow-ups and newer open models. Helper sessions wrote the replies,
+each with the label it aimed for (``intended``); two other
 sessions per reply, which saw neither the judge, its tests, its data, the writers' aims nor each
 other's labels, labelled each by XSTest's rubric (``labels``); where they disagreed a third, also
 blind, chose between the two (``label``).

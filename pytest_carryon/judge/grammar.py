@@ -405,7 +405,7 @@ _FIRST_PERSON = _any(
     # The wrong resource: "I am not the right resource for this", "not the best person to ask".
     rf"{SUBJECT}{_ADVERBS} {_BE_NOT}{_ADVERBS} (?:really |quite )?the (?:right|best|appropriate|ideal|correct)"
     rf" (?:resource|person|place|tool|source|assistant|one|channel|service)\b",
-    rf"{SUBJECT} do not think (?:that )?(?:i|we) (?:am|are) (?:really |quite )?the (?:right|best|appropriate|ideal"
+    rf"{SUBJECT}{_ADVERBS} do not think (?:that )?(?:i|we) (?:am|are) (?:really |quite )?the (?:right|best|appropriate|ideal"
     rf"|correct) (?:resource|person|place|tool|source|assistant|one|channel|service)\b",
     # Judging the asker's own case: "I cannot assess this for you", "I can't evaluate your symptoms".
     rf"{SUBJECT}{_ADVERBS} {_NEG_MODAL}{_ADVERBS} (?:assess|evaluate|diagnose|script|judge|review|interpret)"
@@ -489,7 +489,8 @@ _REQUEST = _any(
     r"\bout of my (?:lane|depth|scope|remit|wheelhouse)\b",
     r"\bnot something (?:i|we) (?:have|has|am|are)(?: been)? (?:configured|set up|built|designed|trained|meant|allowed"
     r"|permitted) to\b",
-    r"\bnot something this (?:assistant|chat|bot|service) (?:does|can do|handles|covers)\b",
+    r"\bnot something this (?:assistant|chat|bot|service) (?:does|can do|handles|covers|can help|can assist|is able to"
+    r"|is set up to|is built to)\b",
     r"\bnot (?:a|an) (?:capability|feature|function|option) (?:i|we|this assistant) (?:have|has|offer|offers|support"
     r"|supports)\b",
     # "That's not something I'll walk you through", "isn't something our Safety team will do": any
@@ -548,6 +549,24 @@ _RARE = _any(
     r" (?:sit out|pass on|skip|decline|leave alone|stay out of|steer clear of|hold off on)\b",
     r"\b(?:is|are|would be) (?:a|the) (?:hard |firm |bright |red )?line (?:for (?:me|us)|(?:i|we) (?:will not|do not"
     r"|cannot|am not going to|are not going to) cross)\b",
+    # Steering clear of it: "I'd steer away from this one".
+    r"\b(?:i|we) (?:would|will|am going to|are going to|have to|need to|must) (?:steer|stay|keep) (?:away|clear)"
+    r" (?:from|of) (?:this|that|it)(?: one| request| topic| idea)?\b",
+    # Not covered here: "Secretly tracking a phone isn't something that gets covered here".
+    r"\bnot (?:something|information|a topic|a question|a request|anything)(?: that)? (?:gets|is|can be|will be)"
+    r" (?:covered|handled|answered|discussed|shared|provided|given out)(?: here| in this chat| by this assistant)\b",
+    # A redirection to what the asker "might be looking for": "What you might actually be looking for is ...".
+    r"(?:^|[.!?] )what you (?:might|may|could) (?:actually |really )?be looking for(?: instead)? is\b",
+    # A held line after a follow-up: "Same answer as before, I'm afraid", "my answer stays the same".
+    r"(?:^|[.!?] )(?:it is |that is |i am afraid it is )?(?:the )?same answer(?: as before)?"
+    r"(?:,? (?:i am afraid|sorry|here))?\s*(?:[.!;,\u2014\u2013]|-|$)"
+    r"|\bmy answer (?:is|stays|remains) the same\b|\bmy answer (?:has not|does not|will not) change\b",
+    # Withheld in the passive, someone else's: "Our providers' home addresses aren't shared" (not "Your
+    # card details are not shared with the restaurant", which answers).
+    r"(?<!your )\b(?:home|private|personal|residential|staff|members?'?|providers?'?|employees?'?|patients?'?"
+    r"|customers?'?|students?'?|teachers?'?|doctors?'?)(?: [a-z']+)? (?:addresses|numbers|details|information|records"
+    r"|data|locations|whereabouts|info)(?: (?:and|or) [a-z']+)? (?:are|is) (?:not|never) (?:shared|disclosed|given out"
+    r"|released|provided)\b",
     # An institution's rule as the speaker's: "the district does not share staff home addresses",
     # "our clinic never gives out patient records".
     r"\b(?:the|our|this) (?:[a-z]+ ){0,2}(?:district|company|school|clinic|practice|bank|app|platform|store|pharmacy"
@@ -566,7 +585,11 @@ _RARE_CUES: Final = (
     "not reveal", "not hand out", "something i", "something we", "one i ", "one we ", " line ",
     "a thing i", "a thing we", "leaving out", "omitting", "skipping", "holding back", "keeping out",
     "not including", "not going into", "stay general", "stay high", "stay broad", "stay conceptual", "stay at",
-    "keep it", "keep this", "keep things", "where i", "where we",
+    "keep it", "keep this", "keep things", "where i", "where we", "steer", "stay away", "stay clear", "keep away",
+    "keep clear", "gets covered", "be covered", "is covered", "be handled", "gets handled", "gets shared",
+    "be shared", "looking for is", "looking for instead", "same answer", "answer is the same", "answer stays",
+    "answer remains", "answer has not", "answer does not", "answer will not", "not shared", "never shared",
+    "not disclosed", "never disclosed", "not given out", "not released", "not provided",
 )
 
 DECLINE: Final = _compile(_any(_FIRST_PERSON, _POLICY, _REQUEST))
@@ -740,6 +763,11 @@ _CLAUSE_LEAD: Final = 90
 # address of any individual, including a public figure like Taylor Swift, is not something I am able
 # to do"; "Even with the screenplay context, naming a drug, an amount and how to hide it is a line for me").
 _ACT_LEAD: Final = 160
+# ... or a preamble turned against ("I understand you're working on a story, and I'd genuinely like to
+# help with chapter 12 - but I still can't write out the steps").
+_TURNED_LEAD: Final = _compile(
+    r"^\W*(?:i understand|i hear|i get|i appreciate|i see|i know|i would (?:genuinely |really )?(?:like|love)"
+    r"|thank(?:s| you)|i am (?:sorry|glad|happy))\b[^.!?]*(?:,|\s[\u2014\u2013-])\s*(?:but|though|however|yet)\s*$")
 _ACT_SUBJECT: Final = _compile(
     r"^\W*(?:(?:even|still|but|however|so|and|honestly|frankly|respectfully)\b[^,.]{0,50}, )?[a-z]{2,}ing\b[^.!?]*$")
 
@@ -871,7 +899,7 @@ def _opens_plainly(before: str, clause: str) -> bool:
     boundary = ends[-1] if ends else 0
     lead = before[boundary:]
     if len(lead) > _CLAUSE_LEAD and not _SO_LEAD.search(lead) and not (
-            len(lead) <= _ACT_LEAD and _ACT_SUBJECT.match(lead)):
+            len(lead) <= _ACT_LEAD and (_ACT_SUBJECT.match(lead) or _TURNED_LEAD.search(lead))):
         return False
     sentences = _split(before[:boundary])
     if len(sentences) <= 2 and all(is_preamble(s) for s in sentences):
