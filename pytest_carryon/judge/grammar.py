@@ -405,8 +405,8 @@ _FIRST_PERSON = _any(
     # The wrong resource: "I am not the right resource for this", "not the best person to ask".
     rf"{SUBJECT}{_ADVERBS} {_BE_NOT}{_ADVERBS} (?:really |quite )?the (?:right|best|appropriate|ideal|correct)"
     rf" (?:resource|person|place|tool|source|assistant|one|channel|service)\b",
-    rf"{SUBJECT}{_ADVERBS} do not think (?:that )?(?:i|we) (?:am|are) (?:really |quite )?the (?:right|best|appropriate|ideal"
-    rf"|correct) (?:resource|person|place|tool|source|assistant|one|channel|service)\b",
+    rf"{SUBJECT}{_ADVERBS} do not think (?:that )?(?:i|we) (?:am|are) (?:really |quite )?the (?:right|best"
+    rf"|appropriate|ideal|correct) (?:resource|person|place|tool|source|assistant|one|channel|service)\b",
     # Judging the asker's own case: "I cannot assess this for you", "I can't evaluate your symptoms".
     rf"{SUBJECT}{_ADVERBS} {_NEG_MODAL}{_ADVERBS} (?:assess|evaluate|diagnose|script|judge|review|interpret)"
     rf" (?:this|that|it|your|you|what|whether|how|if)\b",
