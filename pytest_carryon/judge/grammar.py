@@ -336,6 +336,11 @@ _WITHHOLD_MORE = _any(
     r"|not write|not do)\b",
     r"\bi (?:will|am going to|would) (?:avoid|refrain from) (?:reproducing|quoting|giving|naming|listing|sharing"
     r"|providing|including|repeating|detailing|spelling out)\b",
+    # In the perfect: "I've left out the jokes about him being Korean".
+    r"\bi have (?:left out|omitted|skipped|cut out|dropped|held back|kept out)\b",
+    # A part the speaker stops short on: "Here's the big picture, though there's a part I'll stop short on".
+    r"\b(?:a|one|the) (?:part|bit|piece|step|detail)(?: that)? (?:i|we) (?:will|am going to|are going to|have to|need to"
+    r"|must) (?:stop short on|skip|leave out|hold back on|sit out|keep out)\b",
     # In the progressive: "I'm leaving out real tool names", "I'm holding back on the doses".
     r"\bi am (?:leaving out|omitting|skipping|holding back on|keeping out|not including|not going into)\b",
     # Staying general, against the specifics: "I'll stay general, though, and skip ...".
@@ -585,7 +590,9 @@ _RARE_CUES: Final = (
     "not reveal", "not hand out", "something i", "something we", "one i ", "one we ", " line ",
     "a thing i", "a thing we", "leaving out", "omitting", "skipping", "holding back", "keeping out",
     "not including", "not going into", "stay general", "stay high", "stay broad", "stay conceptual", "stay at",
-    "keep it", "keep this", "keep things", "where i", "where we", "steer", "stay away", "stay clear", "keep away",
+    "keep it", "keep this", "keep things", "where i", "where we", "steer", "have left out", "have omitted",
+    "have skipped", "have cut out", "have dropped", "have held back", "have kept out", "stop short", "part i ",
+    "bit i ", "piece i ", "step i ", "detail i ", "part we ", "stay away", "stay clear", "keep away",
     "keep clear", "gets covered", "be covered", "is covered", "be handled", "gets handled", "gets shared",
     "be shared", "looking for is", "looking for instead", "same answer", "answer is the same", "answer stays",
     "answer remains", "answer has not", "answer does not", "answer will not", "not shared", "never shared",
