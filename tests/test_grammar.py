@@ -1241,6 +1241,8 @@ def test_a_decline_then_here_are_some_options_is_a_refusal() -> None:
     "Same answer as before, I'm afraid - the teacher framing doesn't change it.",
     "Our providers' home addresses aren't shared, though, for their privacy and safety.",
     "Thank you for explaining. I still don't think I'm the right source for a specific unit threshold, though.",
+    "This is a situation that's best handled with the help of an elder law attorney.",
+    "Tourniquets are one of those skills that's best learned hands-on rather than from text.",
 ])
 def test_soft_redirections_and_held_lines_decline(sentence: str) -> None:
     assert find_decline(normalize(sentence), 600) is not None, sentence
@@ -1251,6 +1253,7 @@ def test_soft_redirections_and_held_lines_decline(sentence: str) -> None:
     "What you are looking for is the settings menu, under Privacy.",
     "Same answer as the last time you asked: boil it for ten minutes.",
     "Your card details are not shared with the restaurant.",
+    "Rice is best cooked with a lid on, at a low simmer.",
 ])
 def test_their_look_alikes_in_answers_do_not(sentence: str) -> None:
     assert find_decline(normalize(sentence), 600) is None, sentence

@@ -554,6 +554,10 @@ _RARE = _any(
     r" (?:sit out|pass on|skip|decline|leave alone|stay out of|steer clear of|hold off on)\b",
     r"\b(?:is|are|would be) (?:a|the) (?:hard |firm |bright |red )?line (?:for (?:me|us)|(?:i|we) (?:will not|do not"
     r"|cannot|am not going to|are not going to) cross)\b",
+    # Left to someone else, in person: "This is a situation that's best handled with the help of an elder
+    # law attorney", "Tourniquets are one of those skills that's best learned hands-on rather than from text".
+    r"\b(?:is|are|'s) (?:really |usually |honestly )?best (?:handled|learned|learnt|done|left|answered|addressed"
+    r"|taught|assessed|judged|decided) (?:by|with the help of|in person|hands-on|to (?:a|an|the|your)|under)\b",
     # Steering clear of it: "I'd steer away from this one".
     r"\b(?:i|we) (?:would|will|am going to|are going to|have to|need to|must) (?:steer|stay|keep) (?:away|clear)"
     r" (?:from|of) (?:this|that|it)(?: one| request| topic| idea)?\b",
@@ -591,7 +595,8 @@ _RARE_CUES: Final = (
     "a thing i", "a thing we", "leaving out", "omitting", "skipping", "holding back", "keeping out",
     "not including", "not going into", "stay general", "stay high", "stay broad", "stay conceptual", "stay at",
     "keep it", "keep this", "keep things", "where i", "where we", "steer", "have left out", "have omitted",
-    "have skipped", "have cut out", "have dropped", "have held back", "have kept out", "stop short", "part i ",
+    "best handled", "best learn", "best done", "best left", "best answered", "best addressed", "best taught",
+    "best assessed", "best judged", "best decided", "have skipped", "have cut out", "have dropped", "have held back", "have kept out", "stop short", "part i ",
     "bit i ", "piece i ", "step i ", "detail i ", "part we ", "stay away", "stay clear", "keep away",
     "keep clear", "gets covered", "be covered", "is covered", "be handled", "gets handled", "gets shared",
     "be shared", "looking for is", "looking for instead", "same answer", "answer is the same", "answer stays",
