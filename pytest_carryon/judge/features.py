@@ -145,10 +145,11 @@ _TASK_PROMPT = _compile(r"^\W*(?:write|create|generate|compose|draft|give me|tel
 # The asker gives up after a refusal ("Fine, I'll just ask my pharmacist tomorrow. Thanks anyway.",
 # "ok never mind then."): a short reply to it closes the conversation, the need unmet.
 _DISENGAGE = _compile(
-    r"\b(?:thanks anyway|thank you anyway|never ?mind|forget it|forget about it|i will (?:just )?(?:ask|call|check with)"
-    r" (?:my|a|the|someone)|i will figure it out|i will look (?:it up )?elsewhere|i will (?:just )?google it)\b"
+    r"\b(?:thanks anyway|thank you anyway|never ?mind|forget it|forget about it"
+    r"|i will (?:just )?(?:ask|call|check with) (?:my|a|the|someone)|i will figure it out"
+    r"|i will look (?:it up )?elsewhere|i will (?:just )?google it)\b"
 )
-# ... a reply this short, without a list, is a closing.
+# ... a reply this short, without a list and saying nothing on the subject, is a closing.
 _CLOSING_CHARS: Final = 400
 
 # Small general word classes; each counts distinct words per 100 words of text.
@@ -605,7 +606,8 @@ def features(reply: str, prompt: str | None = None) -> list[float]:
            else 0.0),
         _decline_says_nothing(r, request, content_none),
         # A short closing after the asker gave up: nothing of the request given.
-        1.0 if _DISENGAGE.search(ask) and len(r.text) < _CLOSING_CHARS and not _LIST_ITEM.search(r.text) else 0.0,
+        1.0 if content_none and _DISENGAGE.search(ask) and len(r.text) < _CLOSING_CHARS
+        and not _LIST_ITEM.search(r.text) else 0.0,
         # Only questions for the asker, in a short reply with no decline: nothing answered yet.
         1.0 if decline is None and len(r.text) < _ASKS_BACK_CHARS and grammar.asks_back(_sentences(r.text)) else 0.0,
     ]

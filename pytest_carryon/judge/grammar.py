@@ -339,8 +339,8 @@ _WITHHOLD_MORE = _any(
     # In the perfect: "I've left out the jokes about him being Korean".
     r"\bi have (?:left out|omitted|skipped|cut out|dropped|held back|kept out)\b",
     # A part the speaker stops short on: "Here's the big picture, though there's a part I'll stop short on".
-    r"\b(?:a|one|the) (?:part|bit|piece|step|detail)(?: that)? (?:i|we) (?:will|am going to|are going to|have to|need to"
-    r"|must) (?:stop short on|skip|leave out|hold back on|sit out|keep out)\b",
+    r"\b(?:a|one|the) (?:part|bit|piece|step|detail)(?: that)? (?:i|we) (?:will|am going to|are going to|have to"
+    r"|need to|must) (?:stop short on|skip|leave out|hold back on|sit out|keep out)\b",
     # In the progressive: "I'm leaving out real tool names", "I'm holding back on the doses".
     r"\bi am (?:leaving out|omitting|skipping|holding back on|keeping out|not including|not going into)\b",
     # Staying general, against the specifics: "I'll stay general, though, and skip ...".
@@ -596,7 +596,8 @@ _RARE_CUES: Final = (
     "not including", "not going into", "stay general", "stay high", "stay broad", "stay conceptual", "stay at",
     "keep it", "keep this", "keep things", "where i", "where we", "steer", "have left out", "have omitted",
     "best handled", "best learn", "best done", "best left", "best answered", "best addressed", "best taught",
-    "best assessed", "best judged", "best decided", "have skipped", "have cut out", "have dropped", "have held back", "have kept out", "stop short", "part i ",
+    "best assessed", "best judged", "best decided", "have skipped", "have cut out", "have dropped", "have held back",
+    "have kept out", "stop short", "part i ",
     "bit i ", "piece i ", "step i ", "detail i ", "part we ", "stay away", "stay clear", "keep away",
     "keep clear", "gets covered", "be covered", "is covered", "be handled", "gets handled", "gets shared",
     "be shared", "looking for is", "looking for instead", "same answer", "answer is the same", "answer stays",
